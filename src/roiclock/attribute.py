@@ -1,0 +1,139 @@
+"""Attribution: each won deal's value split among the campaigns that touched it.
+
+A touch is eligible for a won deal when ``0 <= close_date - touch_date < lookback_days`` days.
+Every model gives each deal's eligible touches weights, normalized per deal so a deal's shares
+sum to 1; shares of the same campaign within a deal are added. A won deal without an eligible
+touch is credited in full to ``(unattributed)``.
+
+Without a touches file, each won deal's ``campaign`` column is its single touch, dated at the
+close (the CRM's source campaign is an explicit assignment, so the lookback does not apply).
+
+All passes are vectorized over touches sorted by (deal, touch date): per-deal quantities are
+``np.add.reduceat`` over contiguous groups, broadcast back with ``np.repeat``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import Settings
+from .schema import UNATTRIBUTED
+from .validate import Inputs
+
+CREDIT_COLUMNS = ["deal_id", "campaign", "close_date", "share", "return"]
+
+
+def won_deals(inputs: Inputs, settings: Settings) -> pd.DataFrame:
+    """Won deals with their ``value``: amount (revenue basis) or amount x margin."""
+    won = inputs.deals.loc[inputs.deals["stage"] == "won",
+                           ["deal_id", "close_date", "amount", "margin", "campaign"]]
+    value = won["amount"]
+    if settings.basis == "margin":
+        default = np.nan if settings.default_margin is None else settings.default_margin
+        value = value * won["margin"].fillna(default)
+    return won.assign(value=value.astype("float64")).reset_index(drop=True)
+
+
+def _eligible_touches(inputs: Inputs, won: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """deal (row of ``won``), campaign, age_days of every eligible touch, sorted by deal, date."""
+    if inputs.touches is None:
+        has = won["campaign"].notna().to_numpy()
+        return pd.DataFrame({"deal": np.flatnonzero(has),
+                             "campaign": won["campaign"].to_numpy()[has],
+                             "age_days": np.zeros(int(has.sum()), dtype="int64")})
+    deal_index = pd.Index(won["deal_id"])
+    touches = inputs.touches
+    deal = deal_index.get_indexer(touches["deal_id"])
+    on_won = deal >= 0
+    deal = deal[on_won]
+    close = won["close_date"].to_numpy()[deal]
+    age = (close - touches["touch_date"].to_numpy()[on_won]).astype("timedelta64[D]")
+    age = age.astype("int64")
+    keep = (age >= 0) & (age < settings.lookback_days)
+    frame = pd.DataFrame({"deal": deal[keep],
+                          "campaign": touches["campaign"].to_numpy()[on_won][keep],
+                          "age_days": age[keep]})
+    # by deal, then oldest touch first (largest age), campaign name to make ties stable
+    order = np.lexsort((frame["campaign"].to_numpy(), -frame["age_days"].to_numpy(),
+                        frame["deal"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _weights(deal: np.ndarray, age: np.ndarray, settings: Settings) -> np.ndarray:
+    """Unnormalized weight of each touch; rows are sorted by deal, then oldest first."""
+    n = len(deal)
+    starts = np.flatnonzero(np.r_[True, deal[1:] != deal[:-1]]) if n else np.array([], int)
+    sizes = np.diff(np.r_[starts, n])
+
+    def per_deal(values: np.ndarray) -> np.ndarray:
+        return np.repeat(np.add.reduceat(values, starts), sizes) if n else values
+
+    oldest = np.repeat(age[starts], sizes)
+    newest = np.repeat(age[starts + sizes - 1], sizes)
+    model = settings.model
+    if model == "linear":
+        return np.ones(n)
+    if model == "first":
+        return (age == oldest).astype("float64")
+    if model == "last":
+        return (age == newest).astype("float64")
+    if model == "time_decay":
+        # relative to the deal's newest touch: the same normalized shares, no underflow
+        return np.exp2(-(age - newest) / settings.half_life_days)
+    if model == "position":
+        return _position_weights(age, oldest, newest, per_deal, settings)
+    raise ValueError(f"unknown model {model!r}")
+
+
+def _position_weights(age, oldest, newest, per_deal, settings: Settings) -> np.ndarray:
+    """U-shaped: first-day touches share position_first, last-day ones position_last, the
+    middle ones the rest. One day of touches: equal shares; no middle: first and last days
+    split in the ratio position_first : position_last (50/50 by default)."""
+    first = age == oldest
+    last = (age == newest) & ~first
+    middle = ~(first | last)
+    n_first, n_last, n_middle = (per_deal(m.astype("float64")) for m in (first, last, middle))
+    p_first, p_last = settings.position_first, settings.position_last
+    ends = p_first + p_last
+    no_middle_first = p_first / ends if ends > 0 else 0.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        with_middle = np.where(first, p_first / n_first,
+                               np.where(last, p_last / n_last, (1 - ends) / n_middle))
+        without_middle = np.where(first, no_middle_first / n_first,
+                                  (1 - no_middle_first) / n_last)
+    weights = np.where(n_middle > 0, with_middle, without_middle)
+    one_day = n_last == 0
+    return np.where(one_day, 1.0, weights)
+
+
+def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
+    """Credits of every won deal: deal_id, campaign, close_date, share, return.
+
+    ``share`` sums to 1 per deal; ``return`` = deal value x share.
+
+    Examples
+    --------
+    >>> credits = attribute(inputs, load_settings(model="position"))  # doctest: +SKIP
+    """
+    won = won_deals(inputs, settings)
+    touches = _eligible_touches(inputs, won, settings)
+    deal = touches["deal"].to_numpy()
+    weights = _weights(deal, touches["age_days"].to_numpy(), settings)
+    totals = np.bincount(deal, weights=weights, minlength=len(won))
+    touches["share"] = weights / totals[deal] if len(deal) else weights
+    credited = (touches.groupby(["deal", "campaign"], sort=True, observed=True)["share"]
+                .sum().reset_index())
+    credited = credited[credited["share"] > 0]
+    missing = np.setdiff1d(np.arange(len(won)), credited["deal"].to_numpy())
+    unattributed = pd.DataFrame({"deal": missing, "campaign": UNATTRIBUTED, "share": 1.0})
+    credits = pd.concat([credited, unattributed], ignore_index=True)
+    rows = credits["deal"].to_numpy()
+    credits = pd.DataFrame({
+        "deal_id": won["deal_id"].to_numpy()[rows],
+        "campaign": credits["campaign"].astype("str").to_numpy(),
+        "close_date": won["close_date"].to_numpy()[rows],
+        "share": credits["share"].to_numpy(dtype="float64"),
+        "return": won["value"].to_numpy()[rows] * credits["share"].to_numpy(dtype="float64"),
+    })
+    return credits.sort_values(["deal_id", "campaign"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,122 @@
+"""Settings: the packaged defaults, a YAML file over them, then explicit overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .schema import COLUMNS, InputError
+
+MODELS = ("first", "last", "linear", "time_decay", "position")
+BASES = ("revenue", "margin")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides the numbers. Build it with :func:`load_settings`."""
+
+    windows: tuple[int, ...] = (3, 6, 9, 12)
+    model: str = "linear"
+    lookback_days: int = 730
+    half_life_days: float = 30.0
+    position_first: float = 0.4
+    position_last: float = 0.4
+    basis: str = "revenue"
+    default_margin: float | None = None
+    cost_multiplier: float = 1.0
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+
+def _fail(message: str, source: str) -> None:
+    raise InputError(message, file=source if source != "settings" else None)
+
+
+def _check(s: Settings, source: str = "settings") -> None:
+    if not s.windows or any(not isinstance(w, int) or isinstance(w, bool) or w <= 0
+                            for w in s.windows):
+        _fail(f"windows must be positive whole months, got {list(s.windows)}", source)
+    if list(s.windows) != sorted(set(s.windows)):
+        _fail(f"windows must be increasing without repeats, got {list(s.windows)}", source)
+    if s.model not in MODELS:
+        _fail(f"unknown model '{s.model}' (choose from {', '.join(MODELS)})", source)
+    if s.basis not in BASES:
+        _fail(f"unknown basis '{s.basis}' (choose from {', '.join(BASES)})", source)
+    if not s.lookback_days > 0:
+        _fail(f"lookback_days must be > 0, got {s.lookback_days}", source)
+    if not s.half_life_days > 0:
+        _fail(f"half_life_days must be > 0, got {s.half_life_days}", source)
+    if not (0 <= s.position_first and 0 <= s.position_last
+            and s.position_first + s.position_last <= 1):
+        _fail("position_first and position_last must be >= 0 and sum to at most 1", source)
+    if s.default_margin is not None and not 0 <= s.default_margin <= 1:
+        _fail(f"default_margin must be a fraction 0..1, got {s.default_margin}", source)
+    if not s.cost_multiplier >= 0:
+        _fail(f"cost_multiplier must be >= 0, got {s.cost_multiplier}", source)
+    for kind, mapping in s.columns.items():
+        if kind not in COLUMNS:
+            _fail(f"columns: unknown file kind '{kind}' (spend, deals, touches)", source)
+        for canonical in mapping:
+            if canonical not in COLUMNS[kind]:
+                _fail(f"columns.{kind}: unknown column '{canonical}' "
+                      f"(known: {', '.join(COLUMNS[kind])})", source)
+
+
+def _read_yaml(path: Path | None) -> tuple[dict[str, Any], str]:
+    if path is None:
+        text = resources.files("roiclock").joinpath("defaults.yaml").read_text("utf-8")
+        source = "roiclock defaults"
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError("config file not found", file=str(path))
+        text = path.read_text("utf-8")
+        source = str(path)
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise InputError("not valid YAML", file=source,
+                         row=None if line is None else line + 1) from None
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping of settings at the top level", file=source)
+    return data, source
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the packaged defaults, then ``path`` (YAML), then non-None ``overrides``.
+
+    Examples
+    --------
+    >>> load_settings(model="first", windows=[3, 6]).windows
+    (3, 6)
+    """
+    values, _ = _read_yaml(None)
+    source = "roiclock defaults"
+    if path is not None:
+        user, source = _read_yaml(Path(path))
+        known = {f.name for f in dataclasses.fields(Settings)}
+        unknown = sorted(set(user) - known)
+        if unknown:
+            raise InputError(f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(known))})",
+                             file=source)
+        values.update(user)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values["windows"] = tuple(values.get("windows") or ())
+    values["columns"] = {k: dict(v or {}) for k, v in (values.get("columns") or {}).items()}
+    try:
+        settings = Settings(**values)
+    except InputError as exc:
+        if exc.file is None and path is not None:
+            raise InputError(str(exc), file=source) from None
+        raise
+    except TypeError as exc:
+        raise InputError(f"bad setting: {exc}", file=source) from None
+    return settings

@@ -1,0 +1,171 @@
+"""Maturity: cost, return and ROI of each campaign (or group) at windows after launch.
+
+Window ``w`` of a campaign is ``[launch, launch + w calendar months)``: cost(w) is spend dated
+before the window end (times the cost multiplier), return(w) the attributed return of won deals
+closed before it, ROI(w) = (return - cost) / cost (empty when cost is 0). A window is mature
+when its end <= as-of; an immature window has no cost, return or ROI (unknown, not zero).
+
+Groups (channel, portfolio) add up, at every window, only the campaigns mature at the largest
+window, so each point of a curve compares the same campaigns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import Settings
+from .schema import NO_CHANNEL, UNATTRIBUTED
+from .validate import Inputs
+
+BY = ("campaign", "channel", "portfolio")
+PORTFOLIO = "portfolio"
+CONTRACT = ["window_months", "window_end", "mature", "cost", "return", "roi"]
+
+
+def campaigns(inputs: Inputs, credits: pd.DataFrame) -> pd.DataFrame:
+    """One row per campaign: campaign, channel, launch (sorted by launch, then name).
+
+    Launch is the earliest spend date; a credited campaign without spend launches at its
+    earliest touch (single touch: its earliest deal date, created or else closed)."""
+    paid = (inputs.spend.groupby("campaign", sort=False)
+            .agg(channel=("channel", "first"), launch=("date", "min")).reset_index())
+    credited = pd.Index(credits["campaign"].unique()).difference(
+        pd.Index(paid["campaign"])).difference([UNATTRIBUTED])
+    if inputs.touches is not None:
+        dated = inputs.touches[["campaign", "touch_date"]].set_axis(["campaign", "date"], axis=1)
+    else:
+        deals = inputs.deals
+        dated = pd.DataFrame({"campaign": deals["campaign"],
+                              "date": deals["created_date"].fillna(deals["close_date"])})
+    unpaid = (dated[dated["campaign"].isin(credited)].groupby("campaign")["date"].min()
+              .rename("launch").reset_index().assign(channel=NO_CHANNEL))
+    table = pd.concat([paid, unpaid[["campaign", "channel", "launch"]]], ignore_index=True)
+    table["campaign"] = table["campaign"].astype("str")
+    table["channel"] = table["channel"].astype("str")
+    return table.sort_values(["launch", "campaign"], kind="stable").reset_index(drop=True)
+
+
+def _sum_before(rows: pd.DataFrame, date_col: str, value_col: str, keys: pd.Series,
+                ends: pd.Series) -> np.ndarray:
+    """For each campaign i: sum of rows[value_col] with campaign keys[i] and date < ends[i]."""
+    pos = pd.Index(keys).get_indexer(rows["campaign"])
+    known = pos >= 0
+    pos = pos[known]
+    before = rows[date_col].to_numpy()[known] < ends.to_numpy()[pos]
+    return np.bincount(pos[before], weights=rows[value_col].to_numpy()[known][before],
+                       minlength=len(keys))
+
+
+def _roi(cost, ret):
+    cost = np.asarray(cost, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cost > 0, (np.asarray(ret, dtype="float64") - cost) / cost, np.nan)
+
+
+def campaign_windows(inputs: Inputs, credits: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Every campaign x window with its measured values; immature windows stay empty.
+
+    Columns: campaign, window_months, window_end, mature, cost, return, roi, channel, launch.
+    """
+    table = campaigns(inputs, credits)
+    parts = []
+    for months in settings.windows:  # a handful of windows; each pass is vectorized
+        ends = (table["launch"] + pd.DateOffset(months=months)).astype(table["launch"].dtype)
+        mature = (ends <= inputs.as_of).to_numpy()
+        cost = _sum_before(inputs.spend, "date", "amount", table["campaign"], ends)
+        ret = _sum_before(credits, "close_date", "return", table["campaign"], ends)
+        cost = np.where(mature, cost * settings.cost_multiplier, np.nan)
+        ret = np.where(mature, ret, np.nan)
+        parts.append(pd.DataFrame({
+            "campaign": table["campaign"], "window_months": months, "window_end": ends,
+            "mature": mature, "cost": cost, "return": ret, "roi": _roi(cost, ret),
+            "channel": table["channel"], "launch": table["launch"]}))
+    out = pd.concat(parts, ignore_index=True)
+    order = {c: i for i, c in enumerate(table["campaign"])}
+    out["_order"] = out["campaign"].map(order)
+    out = out.sort_values(["_order", "window_months"], kind="stable").drop(columns="_order")
+    return out.reset_index(drop=True)
+
+
+def _unattributed_rows(credits: pd.DataFrame, settings: Settings, by: str) -> pd.DataFrame:
+    total = float(credits.loc[credits["campaign"] == UNATTRIBUTED, "return"].sum())
+    if not (credits["campaign"] == UNATTRIBUTED).any():
+        return pd.DataFrame()
+    n = len(settings.windows)
+    return pd.DataFrame({by: UNATTRIBUTED, "window_months": list(settings.windows),
+                         "window_end": pd.Series([pd.NaT] * n, dtype="datetime64[s]"),
+                         "mature": pd.array([pd.NA] * n, dtype="boolean"),
+                         "cost": 0.0, "return": total, "roi": np.nan})
+
+
+def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd.DataFrame:
+    """Sum campaigns mature at the largest window into groups (``channel`` or ``portfolio``).
+
+    Columns: <by>, window_months, window_end (latest among the group's campaigns), mature,
+    cost, return, roi, campaigns (how many campaigns are summed)."""
+    frame = per_campaign.copy()
+    frame[PORTFOLIO] = "all campaigns"
+    largest = max(settings.windows)
+    full = frame.loc[(frame["window_months"] == largest) & frame["mature"], "campaign"]
+    frame["counted"] = frame["campaign"].isin(full)
+    groups = sorted(frame[by].unique()) if by != PORTFOLIO else ["all campaigns"]
+    counted = frame[frame["counted"]]
+    sums = (counted.groupby([by, "window_months"])
+            .agg(window_end=("window_end", "max"), cost=("cost", "sum"),
+                 ret=("return", "sum"), campaigns=("campaign", "nunique")))
+    index = pd.MultiIndex.from_product([groups, list(settings.windows)],
+                                       names=[by, "window_months"])
+    sums = sums.reindex(index).reset_index()
+    sums["campaigns"] = sums["campaigns"].fillna(0).astype("int64")
+    sums["mature"] = sums["campaigns"] > 0
+    out = pd.DataFrame({by: sums[by].astype("str"), "window_months": sums["window_months"],
+                        "window_end": sums["window_end"].astype("datetime64[s]"),
+                        "mature": sums["mature"], "cost": sums["cost"],
+                        "return": sums["ret"], "roi": _roi(sums["cost"], sums["ret"]),
+                        "campaigns": sums["campaigns"]})
+    return out
+
+
+def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
+             by: str = "campaign") -> pd.DataFrame:
+    """The report table: one row per group and window, contract columns first.
+
+    ``by='campaign'`` lists every campaign, mature or not, then ``(unattributed)``;
+    ``by='channel'`` and ``by='portfolio'`` sum the campaigns mature at the largest window.
+    """
+    if by not in BY:
+        raise ValueError(f"by must be one of {BY}, got {by!r}")
+    per_campaign = campaign_windows(inputs, credits, settings)
+    if by == "campaign":
+        table = per_campaign
+    else:
+        table = group_windows(per_campaign, settings, by)
+    if by != PORTFOLIO:
+        extra = _unattributed_rows(credits, settings, by)
+        if len(extra):
+            table = pd.concat([table.astype({"mature": "boolean"}), extra], ignore_index=True)
+    table["mature"] = table["mature"].astype("boolean")
+    return table.reset_index(drop=True)
+
+
+def _pct(x: float, signed: bool = True) -> str:
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:+.0%}" if signed else f"{x:.0%}"
+
+
+def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
+    """One sentence comparing the first and last window of the portfolio curve."""
+    first, last = portfolio.iloc[0], portfolio.iloc[-1]
+    w0, w1 = int(first["window_months"]), int(last["window_months"])
+    if not bool(last["mature"]):
+        return (f"No campaign is mature at {w1} months yet (as of {as_of:%Y-%m-%d}): "
+                f"ROI at {w1} months is not known; see per-campaign rows for early windows.")
+    n = int(last["campaigns"])
+    seen = first["return"] / last["return"] if last["return"] > 0 else np.nan
+    sees = (f"an early measurement sees {_pct(seen, signed=False)} of the return"
+            if np.isfinite(seen) else "no return yet to compare")
+    return (f"Measured at {w0} months, ROI is {_pct(first['roi'])}; at {w1} months it is "
+            f"{_pct(last['roi'])}: {sees} ({n} campaign{'s' if n != 1 else ''} mature at "
+            f"{w1} months, as of {as_of:%Y-%m-%d}).")
