@@ -155,17 +155,21 @@ def _pct(x: float, signed: bool = True) -> str:
     return f"{x:+.0%}" if signed else f"{x:.0%}"
 
 
+def _months(n: int) -> str:
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
 def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
     """One sentence comparing the first and last window of the portfolio curve."""
     first, last = portfolio.iloc[0], portfolio.iloc[-1]
     w0, w1 = int(first["window_months"]), int(last["window_months"])
     if not bool(last["mature"]):
-        return (f"No campaign is mature at {w1} months yet (as of {as_of:%Y-%m-%d}): "
-                f"ROI at {w1} months is not known; see per-campaign rows for early windows.")
+        return (f"No campaign is mature at {_months(w1)} yet (as of {as_of:%Y-%m-%d}): "
+                f"ROI at {_months(w1)} is not known; see per-campaign rows for early windows.")
     n = int(last["campaigns"])
     seen = first["return"] / last["return"] if last["return"] > 0 else np.nan
     sees = (f"an early measurement sees {_pct(seen, signed=False)} of the return"
             if np.isfinite(seen) else "no return yet to compare")
-    return (f"Measured at {w0} months, ROI is {_pct(first['roi'])}; at {w1} months it is "
+    return (f"Measured at {_months(w0)}, ROI is {_pct(first['roi'])}; at {_months(w1)} it is "
             f"{_pct(last['roi'])}: {sees} ({n} campaign{'s' if n != 1 else ''} mature at "
-            f"{w1} months, as of {as_of:%Y-%m-%d}).")
+            f"{_months(w1)}, as of {as_of:%Y-%m-%d}).")

@@ -46,8 +46,8 @@ def roi_table(report: Report) -> Table:
     by = report.by
     table = Table(title=f"ROI by {by} at months after launch ({report.settings.model} "
                         f"attribution, {report.settings.basis} basis)", title_justify="left",
-                  box=box.SIMPLE_HEAD, caption=LEGEND, caption_justify="left",
-                  padding=(0, 1), pad_edge=False)
+                  box=box.SIMPLE_HEAD,
+                  padding=(0, 1), pad_edge=False, show_edge=False, collapse_padding=True)
     table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=28)
     if by == "campaign":
         table.add_column("launch", no_wrap=True, min_width=10)
@@ -124,6 +124,7 @@ def print_report(report: Report, console: Console) -> None:
     console.print(Text(report.headline, style="bold"))
     console.print(accounting_line(report), style="dim")
     console.print(roi_table(report))
+    console.print(LEGEND, style="dim")
     console.print(curve(report.portfolio))
 
 

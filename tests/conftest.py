@@ -1,0 +1,35 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import roiclock
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "tiny"
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write(name, text) -> path of a file in a fresh folder."""
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text.lstrip("\n"), encoding="utf-8")
+        return path
+    return _write
+
+
+def inputs_from(write, deals: str, touches: str | None = None, spend: str | None = None,
+                as_of=None, **settings):
+    """Validated inputs built from CSV text (spend defaults to one row for campaign A)."""
+    spend = spend or "campaign,date,amount\nA,2024-01-01,100\n"
+    paths = [write("spend.csv", spend), write("deals.csv", deals)]
+    paths.append(write("touches.csv", touches) if touches else None)
+    s = roiclock.load_settings(**settings)
+    return roiclock.load(*paths, settings=s, as_of=as_of), s
+
+
+def shares(credits: pd.DataFrame, deal_id: str) -> dict[str, float]:
+    rows = credits[credits["deal_id"] == deal_id]
+    return dict(zip(rows["campaign"], rows["share"]))

@@ -1,0 +1,138 @@
+"""Windows, maturity, group curves and the headline on the tiny hand-made data set.
+
+tests/data/tiny: X (search) spends 100 on 2024-01-15, 100 on 02-10, 50 on 04-14, so launches
+2024-01-15; Y (social) spends 200 on 2024-03-01. Single touch through the deals' campaign:
+D1 X won 02-14 300; D2 X won 02-15 500; D3 Y won 05-31 1000; D4 Y lost; D5 X open.
+Windows 1 and 3 months: X ends 2024-02-15 and 2024-04-15; Y ends 2024-04-01 and 2024-06-01.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import roiclock
+from conftest import TINY
+
+
+def report(as_of=None, by="campaign", **settings):
+    return roiclock.run_report(TINY / "spend.csv", TINY / "deals.csv", as_of=as_of, by=by,
+                               windows=[1, 3], **settings)
+
+
+def cell(table, key, months, column, by="campaign"):
+    row = table[(table[by] == key) & (table["window_months"] == months)]
+    assert len(row) == 1
+    return row.iloc[0][column]
+
+
+def test_default_as_of_is_day_after_last_event():
+    # latest event: D3 closes 2024-05-31 (D5's 2024-09-01 is an open deal's expectation)
+    assert report().as_of == pd.Timestamp("2024-06-01")
+
+
+def test_campaign_windows_hand_computed():
+    t = report(as_of="2024-06-01").table
+    # X, 1 month, end 2024-02-15: cost 100 + 100 = 200; return D1 300 (D2 closes on the end
+    # date: half-open window, not counted); ROI (300 - 200) / 200 = 0.5
+    assert cell(t, "X", 1, "window_end") == pd.Timestamp("2024-02-15")
+    assert (cell(t, "X", 1, "cost"), cell(t, "X", 1, "return")) == (200.0, 300.0)
+    assert cell(t, "X", 1, "roi") == pytest.approx(0.5)
+    # X, 3 months, end 2024-04-15: cost 250; return 300 + 500 = 800; ROI 550 / 250 = 2.2
+    assert (cell(t, "X", 3, "cost"), cell(t, "X", 3, "return")) == (250.0, 800.0)
+    assert cell(t, "X", 3, "roi") == pytest.approx(2.2)
+    # Y, 1 month: cost 200, return 0, ROI -1; 3 months (end 2024-06-01 <= as-of, mature):
+    # return 1000, ROI (1000 - 200) / 200 = 4
+    assert cell(t, "Y", 1, "roi") == pytest.approx(-1.0)
+    assert cell(t, "Y", 3, "mature")
+    assert cell(t, "Y", 3, "roi") == pytest.approx(4.0)
+
+
+def test_immature_window_is_unknown_not_zero():
+    # as-of 2024-05-31: Y's 3-month window ends 2024-06-01 > as-of; D3 closes on as-of and is
+    # counted apart as after as-of
+    r = report(as_of="2024-05-31")
+    t = r.table
+    assert not cell(t, "Y", 3, "mature")
+    assert all(np.isnan(cell(t, "Y", 3, c)) for c in ("cost", "return", "roi"))
+    assert cell(t, "Y", 1, "mature")
+    deals = r.inputs.accounting.set_index("kind").loc["deals"]
+    assert (deals["read"], deals["used"], deals["after_as_of"]) == (5, 4, 1)
+
+
+def test_portfolio_sums_campaigns_mature_at_largest_window():
+    p = report(as_of="2024-06-01", by="portfolio").table
+    # both mature at 3: cost(1) = 200 + 200 = 400, return(1) = 300, ROI -0.25;
+    # cost(3) = 250 + 200 = 450, return(3) = 800 + 1000 = 1800, ROI 1350 / 450 = 3
+    assert list(p["campaigns"]) == [2, 2]
+    assert list(p["cost"]) == [400.0, 450.0] and list(p["return"]) == [300.0, 1800.0]
+    assert list(p["roi"]) == pytest.approx([-0.25, 3.0])
+    # window_end of a group: the latest end among its campaigns
+    assert list(p["window_end"]) == [pd.Timestamp("2024-04-01"), pd.Timestamp("2024-06-01")]
+    p = report(as_of="2024-05-31", by="portfolio").table
+    # only X is mature at 3 months, so the 1-month point counts X alone too: ROI 0.5, 2.2
+    assert list(p["campaigns"]) == [1, 1]
+    assert list(p["roi"]) == pytest.approx([0.5, 2.2])
+
+
+def test_channel_groups_and_immature_group():
+    t = report(as_of="2024-05-31", by="channel").table
+    assert cell(t, "search", 3, "roi", "channel") == pytest.approx(2.2)
+    assert not cell(t, "social", 1, "mature", "channel")
+    assert cell(t, "social", 1, "campaigns", "channel") == 0
+    assert np.isnan(cell(t, "social", 1, "roi", "channel"))
+
+
+def test_headline():
+    r = report(as_of="2024-06-01")
+    # return(1) / return(3) = 300 / 1800 = 16.7%
+    assert r.headline == ("Measured at 1 month, ROI is -25%; at 3 months it is +300%: an early "
+                          "measurement sees 17% of the return (2 campaigns mature at 3 months, "
+                          "as of 2024-06-01).")
+    young = report(as_of="2024-04-01")
+    assert young.headline.startswith("No campaign is mature at 3 months yet (as of 2024-04-01)")
+
+
+def test_cost_multiplier():
+    t = report(as_of="2024-06-01", cost_multiplier=1.4).table
+    # X(1): 200 x 1.4 = 280; ROI (300 - 280) / 280
+    assert cell(t, "X", 1, "cost") == pytest.approx(280.0)
+    assert cell(t, "X", 1, "roi") == pytest.approx(20 / 280)
+
+
+def test_margin_basis_on_tiny():
+    t = report(as_of="2024-06-01", basis="margin", default_margin=0.4).table
+    # X(3): 300 x 0.5 + 500 x 0.5 = 400; Y(3): D3 has no margin: 1000 x 0.4 = 400
+    assert cell(t, "X", 3, "return") == pytest.approx(400.0)
+    assert cell(t, "Y", 3, "return") == pytest.approx(400.0)
+
+
+def test_calendar_months_clamp_to_month_end(write):
+    spend = "campaign,date,amount\nM,2024-01-31,10\n"
+    deals = "deal_id,close_date,amount,campaign\nD1,2024-02-28,5,M\nD2,2024-02-29,7,M\n"
+    r = roiclock.run_report(write("s.csv", spend), write("d.csv", deals), windows=[1],
+                            as_of="2024-03-01")
+    # 2024-01-31 + 1 calendar month = 2024-02-29 (leap year, clamped): D1 in, D2 on the end
+    assert cell(r.table, "M", 1, "window_end") == pd.Timestamp("2024-02-29")
+    assert cell(r.table, "M", 1, "return") == 5.0
+
+
+def test_unpaid_campaign_has_no_roi_and_keeps_its_credit(write):
+    spend = "campaign,date,amount\nPaid,2024-01-01,100\n"
+    deals = "deal_id,close_date,amount\nD1,2024-03-01,40\n"
+    touches = "deal_id,campaign,touch_date\nD1,Webinar,2024-02-01\nD1,Paid,2024-02-15\n"
+    r = roiclock.run_report(write("s.csv", spend), write("d.csv", deals),
+                            write("t.csv", touches), windows=[3], as_of="2024-06-01")
+    t = r.table
+    # linear: 20 each; the webinar launches at its first touch, 2024-02-01
+    assert cell(t, "Webinar", 3, "launch") == pd.Timestamp("2024-02-01")
+    assert (cell(t, "Webinar", 3, "cost"), cell(t, "Webinar", 3, "return")) == (0.0, 20.0)
+    assert np.isnan(cell(t, "Webinar", 3, "roi"))
+    assert cell(t, "Paid", 3, "return") == 20.0
+
+
+def test_unattributed_row(write):
+    spend = "campaign,date,amount\nA,2024-01-01,100\n"
+    deals = "deal_id,close_date,amount,campaign\nD1,2024-03-01,40,A\nD2,2024-03-01,60,\n"
+    r = roiclock.run_report(write("s.csv", spend), write("d.csv", deals), windows=[3])
+    row = r.table[r.table["campaign"] == "(unattributed)"].iloc[0]
+    assert row["return"] == 60.0 and row["cost"] == 0.0 and row["mature"] is pd.NA
