@@ -1,0 +1,142 @@
+"""The report command through typer's CliRunner: every format, errors and exit codes."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import roiclock
+from roiclock.cli import app
+from conftest import TINY
+
+runner = CliRunner()
+TINY_ARGS = ["--spend", str(TINY / "spend.csv"), "--deals", str(TINY / "deals.csv"),
+             "--windows", "1,3", "--as-of", "2024-06-01"]
+CONTRACT = ["window_months", "window_end", "mature", "cost", "return", "roi"]
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_no_arguments_uses_sample_and_says_so():
+    result = run("report")
+    assert result.exit_code == 0, result.output
+    assert "Using the sample data shipped with roiclock" in result.output
+    assert "Measured at 3 months, ROI is" in result.output
+    assert "Portfolio ROI curve" in result.output
+
+
+def test_table_marks_immature_cells():
+    result = run("report", *TINY_ARGS[:-1], "2024-05-31")
+    assert result.exit_code == 0, result.output
+    y_row = next(line for line in result.output.splitlines() if line.startswith("Y "))
+    assert "…" in y_row and "-100%" in y_row
+    assert "immature: the window has not ended" in result.output
+
+
+@pytest.mark.parametrize("by", ["campaign", "channel", "portfolio"])
+def test_csv_columns_in_contract_order(by):
+    result = run("report", *TINY_ARGS, "--format", "csv", "--by", by)
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0].split(",")
+    assert header[:7] == [by] + CONTRACT
+
+
+def test_csv_plain_values():
+    result = run("report", *TINY_ARGS, "--format", "csv")
+    lines = result.output.splitlines()
+    # X at 1 month: cost 200, return 300, ROI 0.5; plain numbers, ISO dates, true/false
+    assert "X,1,2024-02-15,true,200,300,0.5,search,2024-01-15" in lines
+
+
+def test_csv_immature_cells_are_empty():
+    result = run("report", *TINY_ARGS[:-1], "2024-05-31", "--format", "csv")
+    assert "Y,3,2024-06-01,false,,,,social,2024-03-01" in result.output.splitlines()
+
+
+def test_json_records():
+    result = run("report", *TINY_ARGS[:-1], "2024-05-31", "--format", "json", "--by", "channel")
+    records = json.loads(result.output)
+    social = [r for r in records if r["channel"] == "social"]
+    assert social[0] == {"channel": "social", "window_months": 1, "window_end": None,
+                         "mature": False, "cost": None, "return": None, "roi": None,
+                         "campaigns": 0}
+    search = [r for r in records if r["channel"] == "search"]
+    assert search[1]["roi"] == pytest.approx(2.2) and search[1]["mature"] is True
+
+
+def test_csv_round_trip_equals_api(tmp_path):
+    out = tmp_path / "out.csv"
+    result = run("report", "--format", "csv", "--output", str(out), "--model", "time_decay")
+    assert result.exit_code == 0 and result.output == ""
+    back = pd.read_csv(out, keep_default_na=True)
+    api = roiclock.run_report(model="time_decay").table
+    assert list(back.columns) == list(api.columns)
+    for column in ("cost", "return", "roi"):
+        # shortest round-trip text: the floats read back exactly
+        pd.testing.assert_series_equal(back[column], api[column].astype("float64"),
+                                       check_names=False, rtol=0, atol=0)
+    assert back["campaign"].tolist() == api["campaign"].tolist()
+    assert back["window_end"].fillna("").tolist() == [
+        "" if pd.isna(d) else f"{d:%Y-%m-%d}" for d in api["window_end"]]
+
+
+def test_output_table_to_file(tmp_path):
+    out = tmp_path / "report.txt"
+    result = run("report", *TINY_ARGS, "--output", str(out))
+    assert result.exit_code == 0
+    assert out.read_text().startswith("Measured at 1 month")
+
+
+def test_same_inputs_same_bytes():
+    first = run("report", "--format", "csv", "--by", "channel").output
+    assert first == run("report", "--format", "csv", "--by", "channel").output
+
+
+def test_touches_and_model_options(tmp_path):
+    base = ["report", "--format", "json", "--by", "portfolio"]
+    paths = roiclock.sample_paths()
+    files = ["--spend", str(paths["spend"]), "--deals", str(paths["deals"])]
+    single = json.loads(run(*base, *files).output)
+    multi = json.loads(run(*base, *files, "--touches", str(paths["touches"]),
+                           "--model", "last").output)
+    assert single[-1]["campaigns"] > 0 and multi[-1]["campaigns"] > 0
+    assert single[-1]["return"] != multi[-1]["return"]
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["--spend", "missing.csv", "--deals", "missing2.csv"], "missing.csv: file not found"),
+    (["--model", "best"], "unknown model 'best'"),
+    (["--windows", "3,x"], "--windows: expected whole months"),
+    (["--as-of", "01/02/2024"], "--as-of: expected a date YYYY-MM-DD"),
+    (["--format", "xml"], "--format: expected table, csv or json"),
+    (["--by", "region"], "--by: expected campaign, channel or portfolio"),
+    (["--spend", str(TINY / "spend.csv")], "give both a spend file and a deals file"),
+])
+def test_bad_input_exit_2_one_line(args, expected):
+    result = run("report", *args)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and expected in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bad_cell_exit_2(write):
+    deals = write("deals.csv", "deal_id,close_date,amount\nD1,2024-02-30,10\n")
+    result = run("report", "--spend", str(TINY / "spend.csv"), "--deals", str(deals))
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {deals}, row 2, column 'close_date': cannot read "
+                             "'2024-02-30' as a date (expected YYYY-MM-DD)\n")
+
+
+def test_help_documents_every_option():
+    result = run("report", "--help")
+    for option in ("--spend", "--deals", "--touches", "--config", "--model", "--windows",
+                   "--as-of", "--basis", "--by", "--format", "--output"):
+        assert option in result.output
+
+
+def test_version():
+    assert run("--version").output == f"roiclock {roiclock.__version__}\n"

@@ -1,0 +1,115 @@
+"""Input checks: one-line errors naming file, row and column; every row accounted for."""
+
+import pandas as pd
+import pytest
+
+import roiclock
+from roiclock import InputError
+from conftest import inputs_from
+
+DEALS = "deal_id,close_date,amount\nD1,2024-03-01,10\n"
+
+
+def error(write, **files):
+    spend = files.get("spend", "campaign,date,amount\nA,2024-01-01,100\n")
+    deals = files.get("deals", DEALS)
+    with pytest.raises(InputError) as info:
+        inputs_from(write, deals, files.get("touches"), spend)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_bad_date_names_file_row_column(write, tmp_path):
+    msg = error(write, deals="deal_id,close_date,amount\nD1,2024-03-01,10\nD2,2024-13-01,5\n")
+    assert msg == (f"{tmp_path / 'deals.csv'}, row 3, column 'close_date': "
+                   "cannot read '2024-13-01' as a date (expected YYYY-MM-DD)")
+
+
+def test_bad_amount(write):
+    msg = error(write, spend="campaign,date,amount\nA,2024-01-01,100\nA,2024-01-02,12abc\n")
+    assert msg.endswith("spend.csv, row 3, column 'amount': cannot read '12abc' as an amount")
+
+
+def test_bad_rows_are_counted(write):
+    msg = error(write, spend="campaign,date,amount\nA,x,1\nA,y,2\n")
+    assert "row 2, column 'date'" in msg and "(2 rows like this)" in msg
+
+
+def test_missing_column(write):
+    msg = error(write, deals="deal_id,amount\nD1,10\n")
+    assert "deals.csv: missing column 'close_date'" in msg
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="nope.csv: file not found"):
+        roiclock.load(tmp_path / "nope.csv", tmp_path / "deals.csv")
+
+
+def test_negative_spend(write):
+    assert "negative spend -5" in error(write, spend="campaign,date,amount\nA,2024-01-01,-5\n")
+
+
+def test_duplicate_deal(write):
+    msg = error(write, deals=DEALS + "D1,2024-03-02,3\n")
+    assert "row 3, column 'deal_id': duplicate deal_id 'D1'" in msg
+
+
+def test_unknown_stage(write):
+    msg = error(write, deals="deal_id,close_date,amount,stage\nD1,2024-03-01,10,Closed Won\n")
+    assert "column 'stage': unknown stage 'Closed Won'" in msg
+
+
+def test_won_deal_needs_close_date_and_amount(write):
+    assert "empty amount for a won deal" in error(write, deals="deal_id,close_date,amount\n"
+                                                            "D1,2024-03-01,\n")
+
+
+def test_open_and_lost_deals_may_be_empty(write):
+    deals = "deal_id,close_date,amount,stage\nD1,2024-03-01,10,won\nD2,,,open\nD3,,,LOST\n"
+    inputs, _ = inputs_from(write, deals)
+    assert list(inputs.deals["stage"]) == ["won", "open", "lost"]
+
+
+def test_margin_must_be_fraction(write):
+    msg = error(write, deals="deal_id,close_date,amount,margin\nD1,2024-03-01,10,35\n")
+    assert "column 'margin': margin 35.0 is not a fraction" in msg
+
+
+def test_one_channel_per_campaign(write):
+    msg = error(write, spend="campaign,channel,date,amount\nA,x,2024-01-01,1\nA,y,2024-01-02,1\n")
+    assert "row 3, column 'channel': campaign has more than one channel" in msg
+
+
+def test_column_mapping(write):
+    spend = write("spend.csv", "Campaign Name,Day,Cost\nA,2024-01-01,100\n")
+    deals = write("deals.csv", "Opportunity ID,Close Date,Amount\nD1,2024-02-01,10\n")
+    settings = roiclock.load_settings(columns={
+        "spend": {"campaign": "Campaign Name", "date": "Day", "amount": "Cost"},
+        "deals": {"deal_id": "Opportunity ID", "close_date": "Close Date"}})
+    inputs = roiclock.load(spend, deals, settings=settings)
+    assert inputs.spend["amount"].tolist() == [100.0]
+    assert inputs.deals["deal_id"].tolist() == ["D1"]
+
+
+def test_numeric_ids_match_across_files(write):
+    deals = "deal_id,close_date,amount,stage\n17,2024-03-01,10,won\n18,,,open\n"
+    touches = "deal_id,campaign,touch_date\n17,A,2024-02-01\n"
+    inputs, s = inputs_from(write, deals, touches)
+    assert roiclock.attribute(inputs, s)["campaign"].tolist() == ["A"]
+
+
+def test_accounting_read_used_rejected_after(write):
+    deals = ("deal_id,close_date,amount,stage\nD1,2024-03-01,10,won\n"
+             "D2,2024-06-01,10,won\nD3,2024-09-01,10,open\n")
+    touches = ("deal_id,campaign,touch_date\nD1,A,2024-02-01\nD9,A,2024-02-01\n"
+               "D3,A,2024-07-01\n")
+    inputs, _ = inputs_from(write, deals, touches, as_of=pd.Timestamp("2024-06-01"))
+    acc = inputs.accounting.set_index("kind")
+    # deals: D2 closes on as-of (after), D3 is open (its close date is an expectation)
+    assert acc.loc["deals", ["read", "used", "rejected", "after_as_of"]].tolist() == [3, 2, 0, 1]
+    # touches: D9 is unknown (rejected), D3's touch 2024-07-01 is after as-of
+    assert acc.loc["touches", ["read", "used", "rejected", "after_as_of"]].tolist() == [3, 1, 1, 1]
+    for _, row in acc.iterrows():
+        assert row["read"] == row["used"] + row["rejected"] + row["after_as_of"]
+    assert inputs.rejects[["row", "reason"]].values.tolist() == [[3, "touch for an unknown deal"]]
