@@ -17,7 +17,7 @@ from .schema import UNATTRIBUTED
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
-          "n/a: no cost, so no ROI.")
+          "n/a: no cost, so no ROI; return: at the last mature window.")
 BAR_WIDTH = 40
 
 
