@@ -1,0 +1,215 @@
+"""Time to close: how long after the first touch deals are won, with open deals censored.
+
+Each deal runs from its start (its first eligible touch; without touches, its campaign's
+launch; with ``start='created'``, its created date) to its close (won or lost) or, still open,
+to as-of, where it is right-censored. Lost deals are a competing outcome, not censoring: the
+probability of having won by time t is the Aalen-Johansen cumulative incidence
+
+    CIF(t) = sum over close days t_j <= t of S(t_j-) * won_j / at_risk_j
+
+with S the Kaplan-Meier probability of still being open (any close ends a deal). With no lost
+deals, CIF = 1 - Kaplan-Meier. ``share_of_wins`` = CIF(t) / CIF(horizon): the share of the
+wins seen by the horizon that had already closed by t, which is what the surveys describe.
+
+Months are average calendar months of 365.25 / 12 days on this time axis (every deal has its
+own start, so the axis is in days). Intervals: a Poisson bootstrap (each cell of
+group x day x outcome redrawn as Poisson(count), which is the same as Poisson-weighting every
+deal), percentile interval; fixed seed, so the output is deterministic.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .config import Settings
+from .mature import campaigns as campaign_table
+from .schema import NO_CHANNEL
+from .validate import Inputs
+
+DAYS_PER_MONTH = 365.25 / 12
+LAG_BY = ("portfolio", "channel", "campaign")
+STARTS = ("touch", "created")
+PORTFOLIO = "all deals"
+
+
+def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.DataFrame:
+    """One row per deal with a start: deal_id, campaign, channel, days, outcome.
+
+    outcome is ``won``, ``lost`` or ``open`` (censored at as-of). Deals with no start (no
+    eligible touch, no campaign, no created date) or a start after their end are left out."""
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {STARTS}, got {start!r}")
+    deals = inputs.deals
+    end = deals["close_date"].where(deals["stage"] != "open", inputs.as_of).to_numpy()
+    table = campaign_table(inputs, pd.DataFrame({"campaign": []}))
+    launch = pd.Series(table["launch"].to_numpy(), index=table["campaign"])
+    channel = pd.Series(table["channel"].to_numpy(), index=table["campaign"])
+    if inputs.touches is not None:
+        first = _first_touches(inputs, end, settings)
+        begin, campaign = first["touch_date"].to_numpy(), first["campaign"]
+    else:
+        campaign = deals["campaign"]
+        begin = campaign.map(launch).to_numpy(dtype="datetime64[s]")
+    if start == "created":
+        begin = deals["created_date"].to_numpy()
+    days = (end - begin).astype("timedelta64[D]").astype("float64")
+    days[np.isnat(end) | np.isnat(begin)] = np.nan
+    keep = np.isfinite(days) & (days >= 0)
+    campaign = pd.Series(campaign, index=deals.index).astype("str").where(
+        pd.Series(campaign, index=deals.index).notna(), "(none)")
+    return pd.DataFrame({
+        "deal_id": deals["deal_id"].to_numpy()[keep],
+        "campaign": campaign.to_numpy()[keep],
+        "channel": campaign.map(channel).fillna(NO_CHANNEL).astype("str").to_numpy()[keep],
+        "days": days[keep].astype("int64"),
+        "outcome": deals["stage"].to_numpy()[keep]})
+
+
+def _first_touches(inputs: Inputs, end: np.ndarray, settings: Settings) -> pd.DataFrame:
+    """Per deal (aligned with inputs.deals): the earliest eligible touch and its campaign."""
+    deals, touches = inputs.deals, inputs.touches
+    row = pd.Index(deals["deal_id"]).get_indexer(touches["deal_id"])
+    known = row >= 0
+    row = row[known]
+    date = touches["touch_date"].to_numpy()[known]
+    age = (end[row] - date).astype("timedelta64[D]").astype("float64")
+    ok = (age >= 0) & (age < settings.lookback_days)
+    frame = pd.DataFrame({"row": row[ok], "touch_date": date[ok],
+                          "campaign": touches["campaign"].to_numpy()[known][ok]})
+    frame = frame.sort_values(["row", "touch_date", "campaign"], kind="stable")
+    frame = frame.drop_duplicates("row").set_index("row")
+    return frame.reindex(np.arange(len(deals)))
+
+
+def _group_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Cumulative sum along the last axis, restarting at each group (first[j] = index of the
+    first cell of j's group)."""
+    total = np.cumsum(values, axis=-1)
+    return total - (total[..., first] - values[..., first])
+
+
+def cumulative_incidence(first: np.ndarray, won, lost, censored) -> np.ndarray:
+    """Aalen-Johansen CIF of winning at each cell; cells sorted by (group, day).
+
+    ``won``, ``lost``, ``censored`` are counts per cell (arrays of the same shape; a leading
+    axis holds bootstrap draws)."""
+    exits = won + lost + censored
+    at_group = _group_cumsum(exits, first)
+    size = at_group[..., _last_index(first)]
+    at_risk = size - (at_group - exits)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hazard_close = np.where(at_risk > 0, (won + lost) / at_risk, 0.0)
+        hazard_won = np.where(at_risk > 0, won / at_risk, 0.0)
+        log_open = np.where(hazard_close < 1, np.log1p(-np.minimum(hazard_close, 1)), 0.0)
+    survival_before = np.exp(_group_cumsum(log_open, first) - log_open)
+    survival_before = np.where(_zero_before(hazard_close, first), 0.0, survival_before)
+    return _group_cumsum(survival_before * hazard_won, first)
+
+
+def _last_index(first: np.ndarray) -> np.ndarray:
+    """For each cell, the index of the last cell of its group."""
+    n = len(first)
+    starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]]) if n else np.array([], int)
+    ends = np.r_[starts[1:], n] - 1
+    return np.repeat(ends, np.diff(np.r_[starts, n]))
+
+
+def _zero_before(hazard: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """True where an earlier cell of the group closed every deal at risk (S fell to 0)."""
+    done = (hazard >= 1).astype("float64")
+    return (_group_cumsum(done, first) - done) > 0
+
+
+def _cells(durations: pd.DataFrame, by: str):
+    key = (pd.Series(PORTFOLIO, index=durations.index) if by == "portfolio"
+           else durations[by])
+    cells = (pd.DataFrame({"group": key.to_numpy(), "days": durations["days"].to_numpy(),
+                           "outcome": durations["outcome"].to_numpy()})
+             .value_counts().unstack("outcome", fill_value=0)
+             .reindex(columns=["won", "lost", "open"], fill_value=0)
+             .sort_index().reset_index())
+    codes, groups = pd.factorize(cells["group"], sort=True)
+    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+    first = np.repeat(starts, np.diff(np.r_[starts, len(codes)]))
+    return cells, codes, groups, first
+
+
+def _at(cif: np.ndarray, codes, days, n_groups, limit_days: np.ndarray) -> np.ndarray:
+    """CIF of every group at each limit (days): value of the last cell with day <= limit.
+    Returns shape (..., groups, limits)."""
+    span = int(max(days.max(initial=0), limit_days.max(initial=0))) + 2
+    key = codes.astype("int64") * span + days
+    query = (np.arange(n_groups)[:, None] * span + np.floor(limit_days)[None, :]).astype("int64")
+    pos = np.searchsorted(key, query, side="right") - 1
+    valid = (pos >= 0) & (codes[np.maximum(pos, 0)] == np.arange(n_groups)[:, None])
+    values = cif[..., np.maximum(pos, 0)]
+    return np.where(valid, values, 0.0)
+
+
+def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
+        months=(1, 3, 6, 9, 12), horizon_months: float = 24, start: str = "touch",
+        confidence: float = 0.95, draws: int = 500, seed: int = 0) -> pd.DataFrame:
+    """Time-to-close table: one row per group and month.
+
+    Columns: <by>, months, win_probability, share_of_wins, interval_low, interval_high,
+    median_days, deals, won, lost, censored.
+    """
+    if by not in LAG_BY:
+        raise ValueError(f"by must be one of {LAG_BY}, got {by!r}")
+    durations = deal_durations(inputs, settings, start)
+    label = "portfolio" if by == "portfolio" else by
+    columns = [label, "months", "win_probability", "share_of_wins", "interval_low",
+               "interval_high", "median_days", "deals", "won", "lost", "censored"]
+    if durations.empty:
+        return pd.DataFrame(columns=columns)
+    cells, codes, groups, first = _cells(durations, by)
+    days = cells["days"].to_numpy()
+    counts = [cells[c].to_numpy(dtype="float64") for c in ("won", "lost", "open")]
+    months = np.asarray(months, dtype="float64")
+    limits = np.r_[months, horizon_months] * DAYS_PER_MONTH
+    cif = cumulative_incidence(first, *counts)
+    at = _at(cif, codes, days, len(groups), limits)          # groups x (months + horizon)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = at[:, :-1] / at[:, -1:]
+    rng = np.random.default_rng(seed)
+    boot_counts = [rng.poisson(c, size=(draws, len(c))).astype("float64") for c in counts]
+    boot = _at(cumulative_incidence(first, *boot_counts), codes, days, len(groups), limits)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot_share = boot[..., :-1] / boot[..., -1:]        # draws x groups x months
+    alpha = (1 - confidence) / 2
+    with warnings.catch_warnings():  # a group without any win has no share: NaN, silently
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low = np.nanquantile(boot_share, alpha, axis=0)
+        high = np.nanquantile(boot_share, 1 - alpha, axis=0)
+    median = _median_days(cif, codes, days, at[:, -1], len(groups), horizon_months)
+    totals = cells.groupby(codes)[["won", "lost", "open"]].sum().to_numpy()
+    n_months = len(months)
+    out = pd.DataFrame({
+        label: np.repeat(np.asarray(groups, dtype=object), n_months).astype("str"),
+        "months": np.tile(months, len(groups)),
+        "win_probability": at[:, :-1].ravel(),
+        "share_of_wins": share.ravel(),
+        "interval_low": low.ravel(), "interval_high": high.ravel(),
+        "median_days": np.repeat(median, n_months),
+        "deals": np.repeat(totals.sum(axis=1), n_months).astype("int64"),
+        "won": np.repeat(totals[:, 0], n_months).astype("int64"),
+        "lost": np.repeat(totals[:, 1], n_months).astype("int64"),
+        "censored": np.repeat(totals[:, 2], n_months).astype("int64")})
+    whole = out["months"] == np.round(out["months"])
+    if whole.all():
+        out["months"] = out["months"].astype("int64")
+    return out[columns]
+
+
+def _median_days(cif, codes, days, at_horizon, n_groups, horizon_months) -> np.ndarray:
+    """First day at which CIF reaches half its value at the horizon (NaN if never)."""
+    target = at_horizon[codes] / 2
+    reached = (cif >= target) & (at_horizon[codes] > 0) & (days <= horizon_months *
+                                                             DAYS_PER_MONTH)
+    hit_days = np.where(reached, days, np.inf)
+    best = np.full(n_groups, np.inf)
+    np.minimum.at(best, codes, hit_days)
+    return np.where(np.isfinite(best), best, np.nan)

@@ -1,0 +1,120 @@
+"""Time to close: Aalen-Johansen / Kaplan-Meier against lifelines' numbers and by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import roiclock
+from roiclock.lag import cumulative_incidence, deal_durations, lag
+
+# durations (days) and outcomes: 1 won, 2 lost, 0 still open (censored); no tied days.
+DAYS = np.array([10, 20, 25, 30, 40, 50, 55, 60, 70, 80, 90, 100])
+EVENTS = np.array([1, 1, 2, 0, 1, 2, 1, 0, 1, 2, 0, 1])
+# lifelines 0.30.3, AalenJohansenFitter(calculate_variance=False).fit(DAYS, EVENTS,
+# event_of_interest=1).cumulative_density_ at each day above:
+LIFELINES_CIF = [0.083333, 0.166667, 0.166667, 0.166667, 0.260417, 0.260417, 0.354167,
+                 0.354167, 0.471354, 0.471354, 0.471354, 0.705729]
+
+
+def cif_of(days, events):
+    first = np.zeros(len(days), dtype=int)  # one group
+    order = np.argsort(days, kind="stable")
+    frame = pd.DataFrame({"d": days[order], "e": events[order]})
+    cells = frame.value_counts().unstack("e", fill_value=0).reindex(columns=[1, 2, 0],
+                                                                    fill_value=0)
+    first = np.zeros(len(cells), dtype=int)
+    won, lost, cens = (cells[c].to_numpy(dtype=float) for c in (1, 2, 0))
+    return cells.index.to_numpy(), cumulative_incidence(first, won, lost, cens)
+
+
+def test_aalen_johansen_matches_lifelines():
+    days, cif = cif_of(DAYS, EVENTS)
+    assert list(days) == list(DAYS)
+    assert cif == pytest.approx(LIFELINES_CIF, abs=1e-6)
+    # by hand at day 40: at risk 12 -> win at 10 (1/12); 11 at risk, win at 20 (+11/12 x 1/11);
+    # loss at 25 leaves S = 9/12; censored at 30; 8 at risk at 40: + 9/12 x 1/8 = 0.09375
+    assert cif[4] == pytest.approx(1 / 12 + 1 / 12 + 0.09375)
+
+
+def test_without_losses_cif_is_one_minus_kaplan_meier():
+    # tied days: wins and censoring only. lifelines 0.30.3 KaplanMeierFitter survival:
+    # 5: 0.888889, 10: 0.634921, 15: 0.476190, 20: 0.317460, 30: 0.317460
+    days = np.array([5, 5, 10, 10, 10, 15, 20, 20, 30])
+    events = np.array([1, 0, 1, 1, 0, 1, 0, 1, 0])
+    got_days, cif = cif_of(days, events)
+    assert list(got_days) == [5, 10, 15, 20, 30]
+    assert 1 - cif == pytest.approx([0.888889, 0.634921, 0.476190, 0.317460, 0.317460],
+                                    abs=1e-6)
+    # by hand: 8/9 at day 5; then 7 at risk, 2 wins: 8/9 x 5/7 = 0.634921
+
+
+def test_groups_restart(write):
+    # two groups in one call give the same as each alone
+    d1, c1 = cif_of(DAYS, EVENTS)
+    d2, c2 = cif_of(DAYS[:6], EVENTS[:6])
+    first = np.r_[np.zeros(len(c1), int), np.full(len(c2), len(c1))]
+    ones = lambda e: np.array([1.0 if x == e else 0.0 for x in EVENTS])  # noqa: E731
+    won = np.r_[ones(1), ones(1)[:6]]
+    lost = np.r_[ones(2), ones(2)[:6]]
+    cens = np.r_[ones(0), ones(0)[:6]]
+    both = cumulative_incidence(first, won, lost, cens)
+    assert both[:12] == pytest.approx(c1) and both[12:] == pytest.approx(c2)
+
+
+def small_inputs(write, as_of="2024-12-01"):
+    spend = write("spend.csv", "campaign,channel,date,amount\nA,web,2024-01-01,10\n"
+                               "B,ads,2024-01-01,10\n")
+    deals = write("deals.csv", """deal_id,stage,close_date,amount,created_date,campaign
+W1,won,2024-02-01,10,2024-01-10,A
+W2,won,2024-04-01,10,2024-01-20,A
+L1,lost,2024-03-01,,2024-01-15,B
+O1,open,2025-06-01,10,2024-02-01,B
+""")
+    return roiclock.load(spend, deals, as_of=as_of)
+
+
+def test_durations_from_launch_created_and_censoring(write):
+    inputs = small_inputs(write)
+    s = roiclock.load_settings()
+    d = deal_durations(inputs, s).set_index("deal_id")
+    # launch 2024-01-01: W1 31 days, W2 91, L1 60; O1 open, censored at as-of 2024-12-01: 335
+    assert d["days"].to_dict() == {"W1": 31, "W2": 91, "L1": 60, "O1": 335}
+    assert d["outcome"].to_dict() == {"W1": "won", "W2": "won", "L1": "lost", "O1": "open"}
+    c = deal_durations(inputs, s, start="created").set_index("deal_id")
+    assert c["days"].to_dict() == {"W1": 22, "W2": 72, "L1": 46, "O1": 304}
+
+
+def test_lag_table(write):
+    inputs = small_inputs(write)
+    t = lag(inputs, roiclock.load_settings(), months=[1, 2, 3], horizon_months=6)
+    assert list(t.columns) == ["portfolio", "months", "win_probability", "share_of_wins",
+                               "interval_low", "interval_high", "median_days", "deals", "won",
+                               "lost", "censored"]
+    # 4 at risk; day 31 win: 1/4; day 60 loss: S = 3/4 x 2/3 = 1/2; day 91 win: 1/2 x 1/2 = 1/4
+    # month 1 = 30.44 days: 0; month 2 = 60.9 days: 0.25; month 3 = 91.3 days: 0.5; horizon 0.5
+    assert t["win_probability"].tolist() == pytest.approx([0, .25, .5])
+    assert t["share_of_wins"].tolist() == pytest.approx([0, .5, 1])
+    assert t["median_days"].iloc[0] == 31  # share reaches 1/2 on day 31
+    assert t[["deals", "won", "lost", "censored"]].iloc[0].tolist() == [4, 2, 1, 1]
+    assert (t["interval_low"] <= t["share_of_wins"] + 1e-12).all()
+    assert (t["interval_high"] >= t["share_of_wins"] - 1e-12).all()
+
+
+def test_lag_by_channel(write):
+    t = lag(small_inputs(write), roiclock.load_settings(), by="channel", months=[3])
+    assert t.set_index("channel")["won"].to_dict() == {"ads": 0, "web": 2}
+
+
+def test_sample_shares_are_survey_like():
+    s = roiclock.load_settings()
+    t = lag(roiclock.load(settings=s), s, months=[6, 9, 12]).set_index("months")
+    # the majority of wins come more than 6 months after the first touch
+    assert t.loc[6, "share_of_wins"] < 0.5
+    assert t.loc[12, "share_of_wins"] < 0.95
+
+
+def test_bootstrap_interval_is_deterministic():
+    s = roiclock.load_settings()
+    inputs = roiclock.load(settings=s)
+    a, b = lag(inputs, s, draws=100), lag(inputs, s, draws=100)
+    pd.testing.assert_frame_equal(a, b)
