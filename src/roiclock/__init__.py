@@ -1,12 +1,15 @@
 """roiclock: campaign ROI measured at the right time after launch.
 
-The flow is load -> validate -> attribute -> mature -> render/export; each stage is a module
+The flow is load -> validate -> attribute -> mature -> project -> render/export; each stage is a module
 and every step is a function here. ``run_report`` does what ``roiclock report`` does.
 """
 
 __version__ = "0.1.0"
 
-from .api import Report, load, run_report, sample_paths  # noqa: E402
+from .api import (LagReport, ProjectReport, Report, load, read, run_lag,  # noqa: E402
+                  run_project, run_report, sample_paths)
+from .lag import lag  # noqa: E402
+from .project import backtest, develop, project, triangle  # noqa: E402
 from .attribute import attribute  # noqa: E402
 from .config import Settings, load_settings  # noqa: E402
 from .export import to_csv, to_json  # noqa: E402
@@ -14,6 +17,8 @@ from .mature import campaigns, headline, maturity  # noqa: E402
 from .schema import InputError  # noqa: E402
 from .validate import Inputs, validate  # noqa: E402
 
-__all__ = ["Inputs", "InputError", "Report", "Settings", "attribute", "campaigns", "headline",
-           "load", "load_settings", "maturity", "run_report", "sample_paths", "to_csv",
-           "to_json", "validate", "__version__"]
+__all__ = ["Inputs", "InputError", "LagReport", "ProjectReport", "Report", "Settings",
+           "attribute", "backtest", "campaigns", "develop", "headline", "lag", "load",
+           "load_settings", "maturity", "project", "read", "run_lag", "run_project",
+           "run_report", "sample_paths", "to_csv", "to_json", "triangle", "validate",
+           "__version__"]

@@ -5,8 +5,9 @@ Examples
 >>> import roiclock
 >>> report = roiclock.run_report()            # the bundled sample data
 >>> report.headline                           # doctest: +SKIP
-'Measured at 3 months, ROI is -62%; at 12 months it is +95%: ...'
->>> report.table.head()                       # doctest: +SKIP
+'Measured at 3 months, ROI is -85%; at 12 months it is +272%: ...'
+>>> roiclock.run_lag(by="channel").table      # doctest: +SKIP
+>>> roiclock.run_project(backtest=6).backtest # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import pandas as pd
 
 from .attribute import attribute
 from .config import Settings, load_settings
-from .load import read_inputs
-from .mature import PORTFOLIO, group_windows, campaign_windows, headline, maturity
+from .lag import lag
+from .load import RawInputs, read_inputs
+from .mature import PORTFOLIO, campaign_windows, group_windows, headline, maturity
+from .project import Projection, backtest, project, triangle
 from .schema import InputError
 from .validate import Inputs, validate
 
@@ -33,18 +36,27 @@ def sample_paths() -> dict[str, Path]:
             ("spend", "deals", "touches")}
 
 
-def load(spend=None, deals=None, touches=None, settings: Settings | None = None,
-         as_of=None) -> Inputs:
-    """Read and validate the inputs (the bundled sample data when no file is given)."""
+def read(spend=None, deals=None, touches=None, settings: Settings | None = None) -> RawInputs:
+    """Read the input files (the bundled sample data when no file is given)."""
     settings = settings or load_settings()
     if spend is None and deals is None and touches is None:
         paths = sample_paths()
         spend, deals, touches = paths["spend"], paths["deals"], paths["touches"]
     elif spend is None or deals is None:
         raise InputError("give both a spend file and a deals file (or neither, for the sample)")
-    raw = read_inputs(spend, deals, touches, settings.columns)
+    return read_inputs(spend, deals, touches, settings.columns)
+
+
+def _validate(raw: RawInputs, settings: Settings, as_of=None) -> Inputs:
     return validate(raw, as_of=as_of, default_margin=settings.default_margin,
                     basis=settings.basis)
+
+
+def load(spend=None, deals=None, touches=None, settings: Settings | None = None,
+         as_of=None) -> Inputs:
+    """Read and validate the inputs (the bundled sample data when no file is given)."""
+    settings = settings or load_settings()
+    return _validate(read(spend, deals, touches, settings), settings, as_of)
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,8 @@ class Report:
     settings, inputs, credits : what went in and the attribution
     table : one row per group (``by``) and window, the export contract columns first
     portfolio : the portfolio curve (campaigns mature at the largest window)
-    headline : one sentence: ROI at the first window against the last
+    projection : campaigns projected to the largest window (see :func:`run_project`)
+    headline : one sentence: ROI at the first window against the last, and the projection
     by : campaign, channel or portfolio
     sample : True when the bundled sample data was used
     """
@@ -66,6 +79,7 @@ class Report:
     credits: pd.DataFrame
     table: pd.DataFrame
     portfolio: pd.DataFrame
+    projection: Projection
     headline: str
     by: str
     sample: bool
@@ -75,8 +89,23 @@ class Report:
         return self.inputs.as_of
 
 
+def _pct(x: float) -> str:
+    return f"{x:+.0%}"
+
+
+def projection_sentence(projection: Projection) -> str:
+    total = projection.portfolio()
+    n, target = total["cohorts"], projection.target
+    if n == 0 or not pd.notna(total.get("roi")):
+        return f"Too little history to project ROI at {target} months."
+    level = f"{projection.confidence:.0%}"
+    return (f"Projected at {target} months for {n} campaigns (mature or projected): "
+            f"{_pct(total['roi'])} ({level} interval {_pct(total['interval_low'])}.."
+            f"{_pct(total['interval_high'])}).")
+
+
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-               by: str = "campaign", **overrides: Any) -> Report:
+               by: str = "campaign", confidence: float = 0.8, **overrides: Any) -> Report:
     """Load, validate, attribute and measure: the ``roiclock report`` command.
 
     ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``.
@@ -87,5 +116,76 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     credits = attribute(inputs, settings)
     table = maturity(inputs, credits, settings, by)
     portfolio = group_windows(campaign_windows(inputs, credits, settings), settings, PORTFOLIO)
-    return Report(settings, inputs, credits, table, portfolio,
-                  headline(portfolio, inputs.as_of), by, sample)
+    projection = project(inputs, credits, settings, max(settings.windows), "campaign",
+                         confidence)
+    sentence = headline(portfolio, inputs.as_of) + " " + projection_sentence(projection)
+    return Report(settings, inputs, credits, table, portfolio, projection, sentence, by,
+                  sample)
+
+
+@dataclass(frozen=True)
+class LagReport:
+    """The result of :func:`run_lag`: ``table`` (one row per group and month)."""
+
+    settings: Settings
+    inputs: Inputs
+    table: pd.DataFrame
+    by: str
+    sample: bool
+
+
+def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
+            by: str = "portfolio", months=(1, 3, 6, 9, 12), horizon_months: float = 24,
+            start: str = "touch", confidence: float = 0.95, **overrides: Any) -> LagReport:
+    """Time from first touch (or launch, or created date) to close: the ``roiclock lag``
+    command. See :mod:`roiclock.lag`."""
+    settings = load_settings(config, **overrides)
+    sample = spend is None and deals is None and touches is None
+    inputs = load(spend, deals, touches, settings, as_of)
+    table = lag(inputs, settings, by, months, horizon_months, start, confidence)
+    return LagReport(settings, inputs, table, by, sample)
+
+
+@dataclass(frozen=True)
+class ProjectReport:
+    """The result of :func:`run_project`: ``table`` (one row per cohort), the
+    ``projection`` it came from and, with a backtest, the ``backtest`` table."""
+
+    settings: Settings
+    inputs: Inputs
+    projection: Projection
+    backtest: pd.DataFrame | None
+    backtest_as_of: pd.Timestamp | None
+    sample: bool
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.projection.table
+
+
+def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None,
+                cohort: str = "campaign", target: int | None = None, confidence: float = 0.8,
+                backtest_months: int = 0, **overrides: Any) -> ProjectReport:
+    """Project every cohort's return and ROI to ``target`` months (default: the largest
+    window); with ``backtest_months`` K, also project from the data as it was K months
+    before as-of and compare with what happened since."""
+    settings = load_settings(config, **overrides)
+    target = target or max(settings.windows)
+    if target < 1:
+        raise InputError(f"--target: expected a positive number of months, got {target}")
+    sample = spend is None and deals is None and touches is None
+    raw = read(spend, deals, touches, settings)
+    inputs = _validate(raw, settings, as_of)
+    credits = attribute(inputs, settings)
+    projection = project(inputs, credits, settings, target, cohort, confidence)
+    table, then_as_of = None, None
+    if backtest_months:
+        if backtest_months < 0:
+            raise InputError(f"--backtest: expected months >= 0, got {backtest_months}")
+        then_as_of = inputs.as_of - pd.DateOffset(months=backtest_months)
+        then_inputs = _validate(raw, settings, then_as_of)
+        then = project(then_inputs, attribute(then_inputs, settings), settings, target, cohort,
+                       confidence)
+        now = triangle(inputs, credits, settings, target, cohort)
+        table = backtest(then, now, settings.windows)
+    return ProjectReport(settings, inputs, projection, table, then_as_of, sample)

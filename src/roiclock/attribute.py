@@ -137,3 +137,14 @@ def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
         "return": won["value"].to_numpy()[rows] * credits["share"].to_numpy(dtype="float64"),
     })
     return credits.sort_values(["deal_id", "campaign"], kind="stable").reset_index(drop=True)
+
+
+def sources(inputs: Inputs) -> pd.Series:
+    """The campaign that sourced each deal (aligned with ``inputs.deals``): its earliest
+    touch (ties: the first campaign by name), or without touches its ``campaign`` column."""
+    deals = inputs.deals
+    if inputs.touches is None:
+        return deals["campaign"].reset_index(drop=True)
+    first = (inputs.touches.sort_values(["deal_id", "touch_date", "campaign"], kind="stable")
+             .drop_duplicates("deal_id").set_index("deal_id")["campaign"])
+    return deals["deal_id"].map(first).reset_index(drop=True)

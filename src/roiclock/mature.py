@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .attribute import sources
 from .config import Settings
 from .schema import NO_CHANNEL, UNATTRIBUTED
 from .validate import Inputs
@@ -63,10 +64,36 @@ def _roi(cost, ret):
         return np.where(cost > 0, (np.asarray(ret, dtype="float64") - cost) / cost, np.nan)
 
 
+KPIS = ["opportunities", "pipeline", "won_deals", "lost_deals", "win_rate",
+        "cost_per_opportunity"]
+
+
+def _kpis(inputs: Inputs, table: pd.DataFrame, ends: pd.Series, cost: np.ndarray) -> dict:
+    """Leading indicators of each campaign before its window end, over the deals it sourced
+    (first touch, or the deal's campaign): opportunities (deals of any stage created before
+    the end; deals without a created date are not counted), their pipeline value, won and
+    lost deals closed before the end, win rate = won / (won + lost), cost per opportunity."""
+    deals = inputs.deals.assign(campaign=sources(inputs).to_numpy(),
+                                one=1.0, value=inputs.deals["amount"].fillna(0.0))
+    created = deals[deals["created_date"].notna()]
+    opportunities = _sum_before(created, "created_date", "one", table["campaign"], ends)
+    pipeline = _sum_before(created, "created_date", "value", table["campaign"], ends)
+    won = _sum_before(deals[deals["stage"] == "won"], "close_date", "one", table["campaign"],
+                      ends)
+    lost = _sum_before(deals[deals["stage"] == "lost"], "close_date", "one",
+                       table["campaign"], ends)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"opportunities": opportunities, "pipeline": pipeline, "won_deals": won,
+                "lost_deals": lost, "win_rate": won / (won + lost),
+                "cost_per_opportunity": np.where(opportunities > 0, cost / opportunities,
+                                                 np.nan)}
+
+
 def campaign_windows(inputs: Inputs, credits: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Every campaign x window with its measured values; immature windows stay empty.
 
-    Columns: campaign, window_months, window_end, mature, cost, return, roi, channel, launch.
+    Columns: campaign, window_months, window_end, mature, cost, return, roi, channel, launch,
+    then the leading indicators (see ``_kpis``).
     """
     table = campaigns(inputs, credits)
     parts = []
@@ -77,10 +104,12 @@ def campaign_windows(inputs: Inputs, credits: pd.DataFrame, settings: Settings) 
         ret = _sum_before(credits, "close_date", "return", table["campaign"], ends)
         cost = np.where(mature, cost * settings.cost_multiplier, np.nan)
         ret = np.where(mature, ret, np.nan)
+        kpis = {name: np.where(mature, values, np.nan)
+                for name, values in _kpis(inputs, table, ends, cost).items()}
         parts.append(pd.DataFrame({
             "campaign": table["campaign"], "window_months": months, "window_end": ends,
             "mature": mature, "cost": cost, "return": ret, "roi": _roi(cost, ret),
-            "channel": table["channel"], "launch": table["launch"]}))
+            "channel": table["channel"], "launch": table["launch"], **kpis}))
     out = pd.concat(parts, ignore_index=True)
     order = {c: i for i, c in enumerate(table["campaign"])}
     out["_order"] = out["campaign"].map(order)
@@ -113,7 +142,9 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
     counted = frame[frame["counted"]]
     sums = (counted.groupby([by, "window_months"])
             .agg(window_end=("window_end", "max"), cost=("cost", "sum"),
-                 ret=("return", "sum"), campaigns=("campaign", "nunique")))
+                 ret=("return", "sum"), campaigns=("campaign", "nunique"),
+                 opportunities=("opportunities", "sum"), pipeline=("pipeline", "sum"),
+                 won_deals=("won_deals", "sum"), lost_deals=("lost_deals", "sum")))
     index = pd.MultiIndex.from_product([groups, list(settings.windows)],
                                        names=[by, "window_months"])
     sums = sums.reindex(index).reset_index()
@@ -124,6 +155,14 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
                         "mature": sums["mature"], "cost": sums["cost"],
                         "return": sums["ret"], "roi": _roi(sums["cost"], sums["ret"]),
                         "campaigns": sums["campaigns"]})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["opportunities"] = sums["opportunities"]
+        out["pipeline"] = sums["pipeline"]
+        out["won_deals"] = sums["won_deals"]
+        out["lost_deals"] = sums["lost_deals"]
+        out["win_rate"] = sums["won_deals"] / (sums["won_deals"] + sums["lost_deals"])
+        out["cost_per_opportunity"] = np.where(sums["opportunities"] > 0,
+                                               sums["cost"] / sums["opportunities"], np.nan)
     return out
 
 

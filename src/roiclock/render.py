@@ -1,6 +1,6 @@
-"""Terminal output with rich: the headline, the ROI table and the portfolio curve.
+"""Terminal output with rich: headlines, tables and curves. The only module that prints.
 
-The only module that prints. Immature cells show 'immature' (dim), never a number.
+Immature cells show '…', never a number.
 """
 
 from __future__ import annotations
@@ -12,21 +12,34 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .api import Report
+from .api import LagReport, ProjectReport, Report, projection_sentence
 from .schema import UNATTRIBUTED
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
           "n/a: no cost, so no ROI; return: at the last mature window.")
 BAR_WIDTH = 40
+SPARKS = "▁▂▃▄▅▆▇█"
+PAYBACK_SHORT = {"not yet measured": "-", "no cost": "no cost"}
 
 
-def _pct(x) -> str:
-    return f"{x:+.0%}" if x is not None and np.isfinite(x) else "-"
+def _finite(x) -> bool:
+    return x is not None and x is not pd.NA and bool(np.isfinite(x))
+
+
+def pct(x, signed: bool = True) -> str:
+    if not _finite(x):
+        return "-"
+    return f"{x:+.0%}" if signed else f"{x:.0%}"
 
 
 def money(x) -> str:
-    return f"{x:,.0f}" if x is not None and np.isfinite(x) else "-"
+    return f"{x:,.0f}" if _finite(x) else "-"
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1),
+                 pad_edge=False, show_edge=False, collapse_padding=True)
 
 
 def _roi_cell(row) -> Text:
@@ -37,17 +50,15 @@ def _roi_cell(row) -> Text:
     roi = row["roi"]
     if not np.isfinite(roi):
         return Text("n/a", style="dim")
-    return Text(_pct(roi), style="green" if roi >= 0 else "red")
+    return Text(pct(roi), style="green" if roi >= 0 else "red")
 
 
 def roi_table(report: Report) -> Table:
     """Groups as rows, windows as columns of ROI, then the return at the last mature window
     (the full numbers, cost included, are in the csv/json exports)."""
     by = report.by
-    table = Table(title=f"ROI by {by} at months after launch ({report.settings.model} "
-                        f"attribution, {report.settings.basis} basis)", title_justify="left",
-                  box=box.SIMPLE_HEAD,
-                  padding=(0, 1), pad_edge=False, show_edge=False, collapse_padding=True)
+    table = _table(f"ROI by {by} at months after launch ({report.settings.model} "
+                   f"attribution, {report.settings.basis} basis)")
     table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=28)
     if by == "campaign":
         table.add_column("launch", no_wrap=True, min_width=10)
@@ -71,42 +82,70 @@ def roi_table(report: Report) -> Table:
     return table
 
 
+def kpi_table(report: Report) -> Table:
+    """Leading indicators at the first window: the numbers that move before ROI does."""
+    first = report.settings.windows[0]
+    by = report.by
+    table = _table(f"Leading indicators at {first} months (deals sourced by first touch)")
+    table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=28)
+    for name in ("opps", "pipeline", "won", "win rate", "cost/opp"):
+        table.add_column(name, justify="right", no_wrap=True)
+    rows = report.table[(report.table["window_months"] == first)
+                        & (report.table[by] != UNATTRIBUTED)]
+    for _, row in rows.iterrows():
+        if not bool(row["mature"]):
+            table.add_row(str(row[by]), *[Text(IMMATURE, style="yellow")] * 5)
+            continue
+        table.add_row(str(row[by]), money(row["opportunities"]), money(row["pipeline"]),
+                      money(row["won_deals"]), pct(row["win_rate"], signed=False),
+                      money(row["cost_per_opportunity"]))
+    return table
+
+
+def bars(labels, values, text, width: int = BAR_WIDTH, low=None, high=None) -> Text:
+    """Horizontal bars around a zero axis (drawn as |), one line per label."""
+    values = np.asarray(values, dtype="float64")
+    finite = values[np.isfinite(values)]
+    low = min(0.0, finite.min(initial=0.0)) if low is None else low
+    high = max(0.0, finite.max(initial=0.0)) if high is None else high
+    span = (high - low) or 1.0
+    zero = int(round(-low / span * width))
+    out = Text()
+    for label, value, note in zip(labels, values, text):
+        out.append(f"{label} ")
+        if not np.isfinite(value):
+            out.append(" " * zero + "|" + " " * (width - zero) + f" {note}\n")
+            continue
+        pos = int(round((value - low) / span * width))
+        if value < 0:
+            out.append(" " * pos)
+            out.append("█" * (zero - pos), style="red")
+            out.append("|" + " " * (width - zero))
+        else:
+            out.append(" " * zero + "|")
+            out.append("█" * (pos - zero), style="green")
+            out.append(" " * (width - pos))
+        out.append(f" {note}\n")
+    return out
+
+
 def curve(portfolio: pd.DataFrame, width: int = BAR_WIDTH) -> Text:
     """The portfolio ROI curve as horizontal bars around a break-even axis."""
     if not portfolio["mature"].any():
         return Text(f"Portfolio curve: no campaign is mature at "
                     f"{int(portfolio['window_months'].max())} months yet, so there is no "
                     f"curve to draw.\n", style="yellow")
+    title = Text(f"Portfolio ROI curve ({int(portfolio['campaigns'].iloc[-1])} campaigns "
+                 "mature at every window; | is break-even)\n", style="bold")
     roi = portfolio["roi"].to_numpy(dtype="float64")
-    finite = roi[np.isfinite(roi)]
-    low, high = min(0.0, finite.min(initial=0.0)), max(0.0, finite.max(initial=0.0))
-    span = (high - low) or 1.0
-    zero = int(round(-low / span * width))
-    text = Text(f"Portfolio ROI curve ({int(portfolio['campaigns'].iloc[-1])} campaigns "
-                "mature at every window; | is break-even)\n", style="bold")
-    for months, value in zip(portfolio["window_months"], roi):
-        text.append(f"{int(months):>3} mo ")
-        if not np.isfinite(value):
-            text.append(" " * zero + "|" + " no cost\n")
-            continue
-        pos = int(round((value - low) / span * width))
-        if value < 0:
-            bar = " " * pos + "█" * (zero - pos)
-            text.append(bar[:pos])
-            text.append(bar[pos:], style="red")
-            text.append("|")
-            text.append(" " * (width - zero))
-        else:
-            text.append(" " * zero + "|")
-            text.append("█" * (pos - zero), style="green")
-            text.append(" " * (width - pos))
-        text.append(f" {_pct(value)}\n")
-    return text
+    labels = [f"{int(m):>3} mo" for m in portfolio["window_months"]]
+    notes = [pct(v) if np.isfinite(v) else "no cost" for v in roi]
+    return title + bars(labels, roi, notes, width)
 
 
-def accounting_line(report: Report) -> str:
+def accounting_line(inputs) -> str:
     parts = []
-    for row in report.inputs.accounting.itertuples():
+    for row in inputs.accounting.itertuples():
         part = f"{row.kind} {row.used:,} of {row.read:,} rows used"
         extra = []
         if row.rejected:
@@ -114,19 +153,130 @@ def accounting_line(report: Report) -> str:
         if row.after_as_of:
             extra.append(f"{row.after_as_of:,} on or after as-of")
         parts.append(part + (f" ({', '.join(extra)})" if extra else ""))
-    return "Data: " + "; ".join(parts) + f". As of {report.as_of:%Y-%m-%d}."
+    return "Data: " + "; ".join(parts) + f". As of {inputs.as_of:%Y-%m-%d}."
 
 
-def print_report(report: Report, console: Console) -> None:
-    if report.sample:
+def _preamble(result, console: Console) -> None:
+    if result.sample:
         console.print("Using the sample data shipped with roiclock "
                       "(give --spend and --deals to use your own).", style="dim")
+
+
+def print_report(report: Report, console: Console, kpis: bool = False) -> None:
+    _preamble(report, console)
     console.print(Text(report.headline, style="bold"))
-    console.print(accounting_line(report), style="dim")
+    console.print(accounting_line(report.inputs), style="dim")
     console.print(roi_table(report))
     console.print(LEGEND, style="dim")
+    if kpis:
+        console.print(kpi_table(report))
     console.print(curve(report.portfolio))
 
 
-def print_error(console: Console, message: str) -> None:
-    console.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
+def _spark(values) -> str:
+    values = np.nan_to_num(np.asarray(values, dtype="float64"))
+    index = np.clip(np.round(values * (len(SPARKS) - 1)), 0, len(SPARKS) - 1).astype(int)
+    return "".join(SPARKS[i] for i in index)
+
+
+def print_lag(result: LagReport, console: Console) -> None:
+    _preamble(result, console)
+    table_data = result.table
+    by = table_data.columns[0]
+    console.print(accounting_line(result.inputs), style="dim")
+    if table_data.empty:
+        console.print("No deal has a start date (first touch, launch or created date).")
+        return
+    months = list(dict.fromkeys(table_data["months"]))
+    table = _table("Share of eventual wins closed by months after the first touch "
+                   "(Aalen-Johansen; open deals censored, lost deals compete)")
+    table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=24)
+    for name in ("deals", "won", "open"):
+        table.add_column(name, justify="right")
+    for m in months:
+        table.add_column(f"{m} mo", justify="right")
+    table.add_column("median", justify="right")
+    table.add_column("curve")
+    for name, rows in table_data.groupby(by, sort=False):
+        first = rows.iloc[0]
+        median = first["median_days"]
+        table.add_row(str(name), f"{first['deals']:,}", f"{first['won']:,}",
+                      f"{first['censored']:,}",
+                      *[pct(v, signed=False) for v in rows["share_of_wins"]],
+                      f"{median:.0f} d" if _finite(median) else "-",
+                      _spark(rows["share_of_wins"]))
+    console.print(table)
+    for name, rows in table_data.groupby(by, sort=False):
+        if table_data[by].nunique() > 1:
+            break
+        labels = [f"{m:>3} mo" for m in rows["months"]]
+        notes = [f"{pct(v, signed=False)} [{pct(lo, signed=False)}..{pct(hi, signed=False)}]"
+                 for v, lo, hi in zip(rows["share_of_wins"], rows["interval_low"],
+                                      rows["interval_high"])]
+        console.print(Text("Share of wins closed (bars from 0 to 100%; "
+                           "[interval])", style="bold"))
+        console.print(bars(labels, rows["share_of_wins"], notes, low=0.0, high=1.0))
+
+
+def backtest_line(result: ProjectReport) -> str:
+    overall = result.backtest.iloc[-1]
+    return (f"Backtest from {result.backtest_as_of:%Y-%m-%d}: {int(overall['cohorts'])} "
+            f"cohort-windows, total error {pct(overall['error'])}, mean absolute error "
+            f"{pct(overall['mean_abs_error'], signed=False)}, interval coverage "
+            f"{pct(overall['coverage'], signed=False)}.")
+
+
+def print_project(result: ProjectReport, console: Console) -> None:
+    _preamble(result, console)
+    projection = result.projection
+    data = projection.table
+    key = data.columns[0]
+    console.print(Text(projection_sentence(projection), style="bold"))
+    console.print(accounting_line(result.inputs), style="dim")
+    level = f"{projection.confidence:.0%}"
+    table = _table(f"Projected ROI at {projection.target} months (chain ladder; {level} "
+                   "interval from Mack's standard error)")
+    table.add_column(key, no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column("age", justify="right", no_wrap=True)
+    table.add_column("now", justify="right", no_wrap=True, min_width=5)
+    table.add_column(f"{projection.target} mo", justify="right", no_wrap=True, min_width=5)
+    table.add_column("interval", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("payback", no_wrap=True, justify="right", min_width=7)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        now = np.where(data["measured_cost"] > 0,
+                       data["measured_return"] / data["measured_cost"] - 1, np.nan)
+    for (_, row), roi_now in zip(data.iterrows(), now):
+        pay = row["payback_months"]
+        payback = (f"{int(pay)} mo{'*' if row['payback'] == 'projected' else ''}"
+                   if pay is not pd.NA else PAYBACK_SHORT.get(row["payback"], "later"))
+        interval = ("" if row["status"] != "projected" or not _finite(row["interval_low"])
+                    else f"{pct(row['interval_low'])}..{pct(row['interval_high'])}")
+        table.add_row(str(row[key]), str(row["age_months"]), pct(roi_now),
+                      pct(row["projected_roi"]), interval, row["status"].replace("_", " "),
+                      payback)
+    console.print(table)
+    console.print(f"age: whole months since launch; now: ROI measured so far; payback: first "
+                  f"month where return covers cost (* projected; 'later': not within "
+                  f"{projection.target} months).", style="dim")
+    if result.backtest is not None:
+        console.print(backtest_table(result))
+
+
+def backtest_table(result: ProjectReport) -> Table:
+    table = _table(f"Backtest: projected from the data as of {result.backtest_as_of:%Y-%m-%d},"
+                   " compared with what happened since")
+    for name in ("window", "cohorts", "projected", "actual", "error", "mean abs error",
+                 "coverage"):
+        table.add_column(name, justify="right")
+    for _, row in result.backtest.iterrows():
+        table.add_row(row["window"] if row["window"] == "all" else f"{row['window']} mo",
+                      str(row["cohorts"]), money(row["projected_return"]),
+                      money(row["actual_return"]), pct(row["error"]),
+                      pct(row["mean_abs_error"], signed=False),
+                      pct(row["coverage"], signed=False))
+    return table
+
+
+def print_error(console: Console, message: str, prefix: str = "Error: ") -> None:
+    console.print(f"{prefix}{message}", markup=False, highlight=False, soft_wrap=True)
