@@ -143,3 +143,67 @@ def test_help_documents_every_option():
 
 def test_version():
     assert run("--version").output == f"roiclock {roiclock.__version__}\n"
+
+
+LAG_COLUMNS = ["months", "win_probability", "share_of_wins", "interval_low", "interval_high",
+               "median_days", "deals", "won", "lost", "censored"]
+PROJECT_COLUMNS = ["age_months", "target_months", "measured_cost", "measured_return",
+                   "projected_cost", "projected_return", "projected_roi", "interval_low",
+                   "interval_high", "status"]
+
+
+@pytest.mark.parametrize("by", ["portfolio", "channel", "campaign"])
+def test_lag_csv_contract(by):
+    result = run("lag", "--format", "csv", "--by", by)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split(",") == [by] + LAG_COLUMNS
+
+
+def test_lag_table_and_json():
+    result = run("lag")
+    assert result.exit_code == 0 and "Share of wins closed" in result.output
+    records = json.loads(run("lag", "--format", "json", "--months", "6,12",
+                             "--from", "created").output)
+    assert [r["months"] for r in records] == [6, 12]
+    assert 0 < records[0]["share_of_wins"] < records[1]["share_of_wins"] <= 1
+
+
+@pytest.mark.parametrize("cohort", ["campaign", "month"])
+def test_project_csv_contract(cohort):
+    result = run("project", "--format", "csv", "--cohort", cohort)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split(",")[:11] == [cohort] + PROJECT_COLUMNS
+
+
+def test_project_table_with_backtest():
+    result = run("project", "--backtest", "6", "--target", "12")
+    assert result.exit_code == 0, result.output
+    assert "Backtest: projected from the data as of 2024-07-01" in result.output
+
+
+def test_project_backtest_records(tmp_path):
+    out = tmp_path / "bt.json"
+    result = run("project", "--backtest", "6", "--format", "json", "--backtest-output",
+                 str(out))
+    assert result.exit_code == 0
+    assert json.loads(out.read_text())[-1]["window"] == "all"
+    summary = run("project", "--backtest", "6", "--format", "csv")
+    assert summary.stderr.startswith("Backtest from 2024-07-01:")
+
+
+def test_report_kpis_table():
+    result = run("report", "--kpis", "--by", "channel")
+    assert result.exit_code == 0 and "Leading indicators at 3 months" in result.output
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["lag", "--by", "region"], "--by: expected portfolio, channel or campaign"),
+    (["lag", "--from", "launch"], "--from: expected touch or created"),
+    (["lag", "--months", "0,3"], "--months and --horizon: expected positive months"),
+    (["lag", "--confidence", "95"], "--confidence: expected a level between 0 and 1"),
+    (["project", "--cohort", "week"], "--cohort: expected campaign or month"),
+    (["project", "--backtest", "-2"], "--backtest: expected months >= 0"),
+])
+def test_lag_project_bad_options(args, expected):
+    result = run(*args)
+    assert result.exit_code == 2 and expected in result.stderr
