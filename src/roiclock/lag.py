@@ -44,7 +44,8 @@ def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> 
         raise ValueError(f"start must be one of {STARTS}, got {start!r}")
     deals = inputs.deals
     end = deals["close_date"].where(deals["stage"] != "open", inputs.as_of).to_numpy()
-    table = campaign_table(inputs, pd.DataFrame({"campaign": []}))
+    seen = deals["campaign"] if inputs.touches is None else inputs.touches["campaign"]
+    table = campaign_table(inputs, pd.DataFrame({"campaign": seen.dropna().unique()}))
     launch = pd.Series(table["launch"].to_numpy(), index=table["campaign"])
     channel = pd.Series(table["channel"].to_numpy(), index=table["campaign"])
     if inputs.touches is not None:
