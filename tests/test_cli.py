@@ -131,7 +131,7 @@ def test_bad_cell_exit_2(write):
     result = run("report", "--spend", str(TINY / "spend.csv"), "--deals", str(deals))
     assert result.exit_code == 2
     assert result.stderr == (f"Error: {deals}, row 2, column 'close_date': cannot read "
-                             "'2024-02-30' as a date (expected YYYY-MM-DD)\n")
+                             "'2024-02-30' as a date (expected YYYY-MM-DD or DD/MM/YYYY)\n")
 
 
 def test_help_documents_every_option():

@@ -14,16 +14,33 @@ def error(write, **files):
     spend = files.get("spend", "campaign,date,amount\nA,2024-01-01,100\n")
     deals = files.get("deals", DEALS)
     with pytest.raises(InputError) as info:
-        inputs_from(write, deals, files.get("touches"), spend)
+        raw = roiclock.read(write("spend.csv", spend), write("deals.csv", deals),
+                            write("touches.csv", files["touches"]) if "touches" in files
+                            else None)
+        inputs = roiclock.validate(raw, roiclock.load_settings())
+        problem = inputs.blocking(strict=files.get("strict", False))
+        if problem:
+            raise problem
     message = str(info.value)
     assert "\n" not in message
     return message
 
 
+def rejected(write, **files):
+    """The rejects of a run that goes on (non-blocking reasons); strict mode stops on them."""
+    spend = files.get("spend", "campaign,date,amount\nA,2024-01-01,100\n")
+    deals = files.get("deals", DEALS)
+    raw = roiclock.read(write("spend.csv", spend), write("deals.csv", deals))
+    inputs = roiclock.validate(raw, roiclock.load_settings())
+    assert inputs.blocking() is None
+    assert inputs.blocking(strict=True) is not None
+    return inputs.rejects
+
+
 def test_bad_date_names_file_row_column(write, tmp_path):
     msg = error(write, deals="deal_id,close_date,amount\nD1,2024-03-01,10\nD2,2024-13-01,5\n")
     assert msg == (f"{tmp_path / 'deals.csv'}, row 3, column 'close_date': "
-                   "cannot read '2024-13-01' as a date (expected YYYY-MM-DD)")
+                   "cannot read '2024-13-01' as a date (expected YYYY-MM-DD or DD/MM/YYYY)")
 
 
 def test_bad_amount(write):
@@ -46,13 +63,22 @@ def test_missing_file(tmp_path):
         roiclock.load(tmp_path / "nope.csv", tmp_path / "deals.csv")
 
 
-def test_negative_spend(write):
-    assert "negative spend -5" in error(write, spend="campaign,date,amount\nA,2024-01-01,-5\n")
+def test_negative_spend_is_rejected(write):
+    r = rejected(write, spend="campaign,date,amount\nA,2024-01-01,100\nA,2024-01-02,-5\n")
+    assert r[["row", "column", "reason", "message"]].values.tolist() == [
+        [3, "amount", "negative spend", "negative spend -5.0"]]
 
 
-def test_duplicate_deal(write):
-    msg = error(write, deals=DEALS + "D1,2024-03-02,3\n")
-    assert "row 3, column 'deal_id': duplicate deal_id 'D1'" in msg
+def test_duplicate_deal_is_rejected(write):
+    r = rejected(write, deals=DEALS + "D1,2024-03-02,3\n")
+    assert r[["row", "reason", "message"]].values.tolist() == [
+        [3, "duplicate deal_id", "duplicate deal_id 'D1' (first on row 2)"]]
+
+
+def test_strict_names_the_first_rejection(write):
+    msg = error(write, deals=DEALS + "D1,2024-03-02,3\n", strict=True)
+    assert msg.endswith("deals.csv, row 3, column 'deal_id': duplicate deal_id 'D1' "
+                        "(first on row 2)")
 
 
 def test_unknown_stage(write):
@@ -61,8 +87,9 @@ def test_unknown_stage(write):
 
 
 def test_won_deal_needs_close_date_and_amount(write):
-    assert "empty amount for a won deal" in error(write, deals="deal_id,close_date,amount\n"
-                                                            "D1,2024-03-01,\n")
+    r = rejected(write, deals=DEALS + "D2,2024-03-01,\nD3,,5\n")
+    assert r["message"].tolist() == ["empty amount for a won deal",
+                                     "empty close_date for a won deal"]
 
 
 def test_open_and_lost_deals_may_be_empty(write):
@@ -72,8 +99,9 @@ def test_open_and_lost_deals_may_be_empty(write):
 
 
 def test_margin_must_be_fraction(write):
-    msg = error(write, deals="deal_id,close_date,amount,margin\nD1,2024-03-01,10,35\n")
-    assert "column 'margin': margin 35.0 is not a fraction" in msg
+    r = rejected(write, deals="deal_id,close_date,amount,margin\nD1,2024-03-01,10,0.5\n"
+                              "D2,2024-03-01,10,35\nD3,2024-03-01,10,35%\n")
+    assert r["message"].tolist() == ["margin 35.0 is not a fraction between 0 and 1"]
 
 
 def test_one_channel_per_campaign(write):

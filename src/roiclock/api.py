@@ -47,9 +47,12 @@ def read(spend=None, deals=None, touches=None, settings: Settings | None = None)
     return read_inputs(spend, deals, touches, settings.columns)
 
 
-def _validate(raw: RawInputs, settings: Settings, as_of=None) -> Inputs:
-    return validate(raw, as_of=as_of, default_margin=settings.default_margin,
-                    basis=settings.basis)
+def _validate(raw: RawInputs, settings: Settings, as_of=None, strict: bool = False) -> Inputs:
+    inputs = validate(raw, settings, as_of=as_of)
+    problem = inputs.blocking(strict)
+    if problem is not None:
+        raise problem
+    return inputs
 
 
 def load(spend=None, deals=None, touches=None, settings: Settings | None = None,

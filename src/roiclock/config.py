@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .schema import COLUMNS, InputError
+from .schema import COLUMNS, PRESETS, STAGES, InputError
 
 MODELS = ("first", "last", "linear", "time_decay", "position")
 BASES = ("revenue", "margin")
@@ -30,6 +30,11 @@ class Settings:
     default_margin: float | None = None
     cost_multiplier: float = 1.0
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    preset: str | None = None
+    stages: dict[str, Any] = field(default_factory=dict)
+    dayfirst: bool | None = None
+    decimal: str = "auto"
+    currency: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check(self)
@@ -60,6 +65,22 @@ def _check(s: Settings, source: str = "settings") -> None:
         _fail(f"default_margin must be a fraction 0..1, got {s.default_margin}", source)
     if not s.cost_multiplier >= 0:
         _fail(f"cost_multiplier must be >= 0, got {s.cost_multiplier}", source)
+    if s.preset is not None and s.preset not in PRESETS:
+        _fail(f"unknown preset '{s.preset}' (choose from {', '.join(PRESETS)})", source)
+    if s.decimal not in ("auto", ".", ","):
+        _fail(f"decimal must be auto, '.' or ',', got '{s.decimal}'", source)
+    if s.dayfirst not in (None, True, False):
+        _fail(f"dayfirst must be true, false or null, got '{s.dayfirst}'", source)
+    for stage, labels in s.stages.items():
+        if stage not in STAGES:
+            _fail(f"stages: unknown stage '{stage}' (won, lost, open)", source)
+        if labels != "*" and not isinstance(labels, (list, tuple)):
+            _fail(f"stages.{stage}: expected a list of labels or \"*\"", source)
+    if set(s.currency) - {"base", "rates"}:
+        _fail("currency: expected the keys base and rates", source)
+    for code, rate in (s.currency.get("rates") or {}).items():
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not rate > 0:
+            _fail(f"currency.rates.{code}: expected a positive number, got {rate!r}", source)
     for kind, mapping in s.columns.items():
         if kind not in COLUMNS:
             _fail(f"columns: unknown file kind '{kind}' (spend, deals, touches)", source)
@@ -111,6 +132,12 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["windows"] = tuple(values.get("windows") or ())
     values["columns"] = {k: dict(v or {}) for k, v in (values.get("columns") or {}).items()}
+    values["stages"] = dict(values.get("stages") or {})
+    values["currency"] = dict(values.get("currency") or {})
+    preset = PRESETS.get(values.get("preset") or "", {})
+    for kind, mapping in preset.get("columns", {}).items():  # the file's own mapping wins
+        values["columns"][kind] = {**mapping, **values["columns"].get(kind, {})}
+    values["stages"] = {**preset.get("stages", {}), **values["stages"]}
     try:
         settings = Settings(**values)
     except InputError as exc:

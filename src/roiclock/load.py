@@ -1,12 +1,20 @@
 """Read spend, deals and touches files (CSV or Parquet) into frames with canonical columns.
 
+CSV files are sniffed first: encoding (UTF-8 with or without BOM, else cp1252), delimiter
+(',', ';' or tab: the one that splits the header into the most columns) and the header, so
+only the mapped columns are read, text columns as text (ids keep their leading zeros). pyarrow
+then reads the file and types clean date and number columns itself; a column it cannot type
+stays text for :mod:`roiclock.parse`.
+
 Values are not checked here (that is :mod:`roiclock.validate`): each frame keeps what the file
 holds under canonical names, plus ``line``, the row's line number in the file (header = 1).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import codecs
+import csv
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -17,29 +25,49 @@ import pyarrow.parquet as pq
 from .schema import COLUMNS, FIRST_DATA_LINE, REQUIRED, InputError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+DELIMITERS = (",", ";", "\t")
+SNIFF_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
 class RawInputs:
-    """The three inputs as read, before validation. ``touches`` is None when not given."""
+    """The three inputs as read, before validation. ``touches`` is None when not given.
+    ``delimiters`` holds each CSV file's delimiter (a hint for the decimal mark)."""
 
     spend: pd.DataFrame
     deals: pd.DataFrame
     touches: pd.DataFrame | None
     files: dict[str, str]
+    delimiters: dict[str, str] = field(default_factory=dict)
 
 
-def _read_arrow(path: Path) -> pa.Table:
-    if not path.is_file():
-        raise InputError("file not found", file=str(path))
+@dataclass(frozen=True)
+class Sniffed:
+    encoding: str
+    delimiter: str
+    header: list[str]
+
+
+def sniff(path: Path) -> Sniffed:
+    """Encoding, delimiter and header of a CSV file; an error for empty or binary files."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if not head.strip():
+        raise InputError("the file is empty", file=str(path))
+    if b"\x00" in head:
+        raise InputError("not a text file (binary content); expected CSV or Parquet",
+                         file=str(path))
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8):]
     try:
-        if path.suffix.lower() in PARQUET_SUFFIXES:
-            return pq.read_table(path)
-        return pacsv.read_csv(
-            path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"cannot read file: {first}", file=str(path)) from None
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = head.decode("cp1252", errors="replace"), "cp1252"
+    first = text.splitlines()[0] if text.splitlines() else ""
+    best = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
+    header = next(csv.reader([first], delimiter=best), [])
+    return Sniffed(encoding, best, header)
 
 
 def _match_columns(names: list[str], kind: str, mapping: dict[str, str], file: str
@@ -50,8 +78,10 @@ def _match_columns(names: list[str], kind: str, mapping: dict[str, str], file: s
     for canonical in COLUMNS[kind]:
         wanted = mapping.get(canonical, canonical)
         source = by_folded.get(str(wanted).strip().casefold())
+        if source is None and canonical in mapping:
+            source = by_folded.get(canonical)  # the export may already use canonical names
         if source is None:
-            if canonical in mapping:
+            if canonical in mapping and canonical in REQUIRED[kind]:
                 raise InputError(f"mapped column '{wanted}' (for {canonical}) not found; "
                                  f"columns are: {', '.join(names)}", file=file)
             continue
@@ -59,24 +89,62 @@ def _match_columns(names: list[str], kind: str, mapping: dict[str, str], file: s
     missing = [c for c in REQUIRED[kind] if c not in found.values()]
     if missing:
         raise InputError(f"missing column '{missing[0]}' (columns are: {', '.join(names)}; "
-                         f"map other names in the config's columns.{kind})", file=file)
+                         f"map other names in the config's columns.{kind} or use --preset)",
+                         file=file)
     return found
 
 
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _read_csv(path: Path, kind: str, mapping: dict[str, str]) -> tuple[pa.Table, dict, str]:
+    sniffed = sniff(path)
+    found = _match_columns(sniffed.header, kind, mapping, str(path))
+    text = {name: pa.string() for name, canonical in found.items()
+            if COLUMNS[kind][canonical] == "text"}
+    try:
+        table = pacsv.read_csv(
+            path, read_options=pacsv.ReadOptions(encoding=sniffed.encoding),
+            parse_options=pacsv.ParseOptions(delimiter=sniffed.delimiter),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
+                                                 include_columns=list(found),
+                                                 column_types=text))
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read as CSV: {_first_line(exc)}", file=str(path)) from None
+    return table, found, sniffed.delimiter
+
+
+def _read_parquet(path: Path, kind: str, mapping: dict[str, str]) -> tuple[pa.Table, dict, str]:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read as Parquet: {_first_line(exc)}", file=str(path)) from None
+    found = _match_columns(table.column_names, kind, mapping, str(path))
+    return table.select(list(found)), found, ""
+
+
 def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = None
-               ) -> pd.DataFrame:
-    """Read one input file of ``kind`` (spend, deals, touches) with canonical column names."""
+               ) -> tuple[pd.DataFrame, str]:
+    """Read one input file of ``kind`` (spend, deals, touches) with canonical column names.
+    Returns the frame and the CSV delimiter ('' for Parquet)."""
     path = Path(path)
-    table = _read_arrow(path)
-    found = _match_columns(table.column_names, kind, mapping or {}, str(path))
-    table = table.select(list(found)).rename_columns([found[n] for n in found])
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))
+    reader = _read_parquet if path.suffix.lower() in PARQUET_SUFFIXES else _read_csv
+    table, found, delimiter = reader(path, kind, mapping or {})
+    table = table.rename_columns([found[n] for n in table.column_names])
     for i, name in enumerate(table.column_names):
         if COLUMNS[kind][name] == "text" and table.schema.field(i).type != pa.string():
             # ids read as numbers must compare equal across files: "17", never "17.0"
             table = table.set_column(i, name, table.column(i).cast(pa.string()))
+    if table.num_rows == 0:
+        raise InputError("no data rows (the file has only a header)", file=str(path),
+                         row=FIRST_DATA_LINE)
     frame = table.to_pandas()
     frame.insert(0, "line", pd.RangeIndex(FIRST_DATA_LINE, FIRST_DATA_LINE + len(frame)))
-    return frame
+    return frame, delimiter
 
 
 def read_inputs(spend: str | Path, deals: str | Path, touches: str | Path | None = None,
@@ -84,9 +152,9 @@ def read_inputs(spend: str | Path, deals: str | Path, touches: str | Path | None
     """Read the spend, deals and (optional) touches files."""
     columns = columns or {}
     files = {"spend": str(spend), "deals": str(deals)}
-    frames = {kind: read_table(path, kind, columns.get(kind)) for kind, path in files.items()}
-    touch_frame = None
     if touches is not None:
         files["touches"] = str(touches)
-        touch_frame = read_table(touches, "touches", columns.get("touches"))
-    return RawInputs(frames["spend"], frames["deals"], touch_frame, files)
+    frames, delimiters = {}, {}
+    for kind, path in files.items():
+        frames[kind], delimiters[kind] = read_table(path, kind, columns.get(kind))
+    return RawInputs(frames["spend"], frames["deals"], frames.get("touches"), files, delimiters)

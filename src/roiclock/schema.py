@@ -7,7 +7,8 @@ NO_CHANNEL = "(none)"
 STAGES = ("won", "lost", "open")
 
 # kind of each canonical column: "text", "date", "money" or "fraction".
-SPEND_COLUMNS = {"campaign": "text", "date": "date", "amount": "money", "channel": "text"}
+SPEND_COLUMNS = {"campaign": "text", "date": "date", "amount": "money", "channel": "text",
+                 "currency": "text"}
 DEAL_COLUMNS = {
     "deal_id": "text",
     "close_date": "date",
@@ -16,6 +17,7 @@ DEAL_COLUMNS = {
     "stage": "text",
     "created_date": "date",
     "margin": "fraction",
+    "currency": "text",
 }
 TOUCH_COLUMNS = {"deal_id": "text", "campaign": "text", "touch_date": "date"}
 
@@ -25,6 +27,36 @@ REQUIRED = {
     "deals": ("deal_id", "close_date", "amount"),
     "touches": ("deal_id", "campaign", "touch_date"),
 }
+# Column and stage presets for typical CRM exports: canonical name -> the export's header.
+# A stage list of "*" means every other label.
+PRESETS = {
+    "salesforce": {
+        "columns": {
+            "spend": {"campaign": "Campaign Name", "date": "Start Date", "amount": "Actual Cost",
+                      "channel": "Type", "currency": "Actual Cost Currency"},
+            "deals": {"deal_id": "Opportunity ID", "close_date": "Close Date",
+                      "amount": "Amount", "stage": "Stage", "created_date": "Created Date",
+                      "campaign": "Primary Campaign Source", "currency": "Amount Currency"},
+            "touches": {"deal_id": "Opportunity ID", "campaign": "Campaign Name",
+                        "touch_date": "Member First Associated Date"},
+        },
+        "stages": {"won": ["Closed Won"], "lost": ["Closed Lost"], "open": "*"},
+    },
+    "hubspot": {
+        "columns": {
+            "spend": {"campaign": "Campaign Name", "date": "Start Date", "amount": "Spend",
+                      "channel": "Campaign Type", "currency": "Currency"},
+            "deals": {"deal_id": "Record ID", "close_date": "Close Date", "amount": "Amount",
+                      "stage": "Deal Stage", "created_date": "Create Date",
+                      "campaign": "Original Source Drill-Down 1", "currency": "Currency"},
+            "touches": {"deal_id": "Deal ID", "campaign": "Campaign Name",
+                        "touch_date": "Interaction Date"},
+        },
+        "stages": {"won": ["Closed Won", "closedwon"], "lost": ["Closed Lost", "closedlost"],
+                   "open": "*"},
+    },
+}
+
 # first data line of a file is line 2 (the header is line 1), as a spreadsheet shows it
 FIRST_DATA_LINE = 2
 

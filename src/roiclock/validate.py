@@ -1,10 +1,11 @@
 """Check and type the raw inputs: clean frames, rejected rows with reasons, and an as-of date.
 
 Every row read is accounted for: ``read = used + rejected + after_as_of`` for every file.
-In this version a row that cannot be read at all (bad date, bad amount, missing required value,
-duplicate deal_id, unknown stage, ...) stops the run with an :class:`InputError` naming the
-file, the row and the column; rows that are readable but unusable (a touch for an unknown deal)
-are rejected with a reason and counted.
+Each row failing a check is rejected with the first reason found (a short key such as
+``bad date``, and a message naming the value). Some reasons block a run (see ``BLOCKING``):
+a value that cannot be read at all (bad date, bad amount), an unknown stage, a campaign in two
+channels, an unknown currency. The others (negative spend, duplicate deal_id, touch for an
+unknown deal, ...) drop the row and are counted; ``strict`` makes every rejection block.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import parse
+from .config import Settings
 from .load import RawInputs
 from .schema import COLUMNS, NO_CHANNEL, STAGES, InputError
 
 DATE_UNIT = "datetime64[s]"
+EARLIEST, LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")
+LARGEST_AMOUNT = 1e12
+BLOCKING = frozenset({"bad date", "bad amount", "unknown stage", "two channels",
+                      "missing margin", "unknown currency"})
+REJECT_COLUMNS = ["kind", "file", "row", "column", "reason", "value", "message"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class Inputs:
     touches : deal_id, campaign, touch_date, line; None when no touches file was given
     as_of : the first day whose data is not complete (rows dated on or after it are ignored)
     accounting : one row per file: kind, file, read, used, rejected, after_as_of
-    rejects : one row per rejected input row: kind, file, row, reason
+    rejects : one row per rejected input row: kind, file, row, column, reason, value, message
     """
 
     spend: pd.DataFrame
@@ -45,121 +53,231 @@ class Inputs:
     def single_touch(self) -> bool:
         return self.touches is None
 
-
-def _fail_where(frame: pd.DataFrame, mask, file: str, column: str | None, message: str,
-                values: pd.Series | None = None) -> None:
-    """Raise for the first row where ``mask`` holds; the message may use {value}."""
-    hits = np.flatnonzero(np.asarray(mask, dtype=bool))
-    if len(hits) == 0:
-        return
-    first = hits[0]
-    value = "" if values is None else values.iloc[first]
-    more = f" ({len(hits)} rows like this)" if len(hits) > 1 else ""
-    raise InputError(message.format(value=value) + more, file=file,
-                     row=int(frame["line"].iloc[first]), column=column)
-
-
-def _text(series: pd.Series) -> pd.Series:
-    out = series.astype("str").str.strip()
-    return out.where(series.notna() & (out != ""), pd.NA)
+    def blocking(self, strict: bool = False) -> InputError | None:
+        """The error to stop on: the first blocking rejection (any rejection if strict)."""
+        rejects = self.rejects
+        stop = rejects if strict else rejects[rejects["reason"].isin(BLOCKING)]
+        if stop.empty:
+            return None
+        first = stop.iloc[0]
+        alike = int(((stop["file"] == first["file"]) & (stop["column"] == first["column"])
+                     & (stop["reason"] == first["reason"])).sum())
+        more = f" ({alike} rows like this)" if alike > 1 else ""
+        extra = len(rejects) - alike
+        hint = (f"; {extra} other rejected rows: 'roiclock validate --rejects FILE' lists them"
+                if extra else "")
+        return InputError(first["message"] + more + hint, file=first["file"],
+                          row=int(first["row"]), column=first["column"] or None)
 
 
-def _date(series: pd.Series, frame: pd.DataFrame, file: str, column: str) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(series):
-        parsed = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-    else:
-        text = _text(series)
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        _fail_where(frame, text.notna() & parsed.isna(), file, column,
-                    "cannot read '{value}' as a date (expected YYYY-MM-DD)", text)
-    return parsed.dt.floor("D").astype(DATE_UNIT)
+class _Checks:
+    """Collects rejections for one file: the first failing check names a row's reason."""
+
+    def __init__(self, kind: str, file: str, frame: pd.DataFrame):
+        self.kind, self.file, self.frame = kind, file, frame
+        self.rejected = np.zeros(len(frame), dtype=bool)
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, mask, column: str, reason: str, message: str, values=None) -> None:
+        """Reject rows where ``mask`` holds (if not already); ``message`` may hold {value}."""
+        mask = np.asarray(mask, dtype=bool) & ~self.rejected
+        if not mask.any():
+            return
+        self.rejected |= mask
+        value = (pd.Series("", index=self.frame.index) if values is None
+                 else pd.Series(values, index=self.frame.index).astype("str"))[mask]
+        before, _, after = message.partition("{value}")
+        text = before + value + after if "{value}" in message else pd.Series(message,
+                                                                             index=value.index)
+        self.parts.append(pd.DataFrame({
+            "kind": self.kind, "file": self.file, "row": self.frame["line"][mask].to_numpy(),
+            "column": column, "reason": reason, "value": value.to_numpy(),
+            "message": text.to_numpy()}))
+
+    def rejects(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=REJECT_COLUMNS)
+        return (pd.concat(self.parts, ignore_index=True)
+                .sort_values("row", kind="stable").reset_index(drop=True))
 
 
-def _number(series: pd.Series, frame: pd.DataFrame, file: str, column: str,
-            what: str) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        parsed = series.astype("float64")
-        text = series.astype("str")
-        present = series.notna()
-    else:
-        text = _text(series)
-        parsed = pd.to_numeric(text, errors="coerce").astype("float64")
-        present = text.notna()
-    _fail_where(frame, present & ~np.isfinite(parsed.fillna(0.0)) | present & parsed.isna(),
-                file, column, "cannot read '{value}' as " + what, text)
-    return parsed
+def _ambiguous(exc: parse.AmbiguousInput, checks: _Checks, column: str) -> InputError:
+    return InputError(str(exc), file=checks.file, column=column)
 
 
-def _typed(raw: pd.DataFrame, kind: str, file: str) -> pd.DataFrame:
+def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
+           decimal_hint: str) -> pd.DataFrame:
     out = pd.DataFrame({"line": raw["line"]})
     for column, how in COLUMNS[kind].items():
         if column not in raw:
             continue
-        if how == "text":
-            out[column] = _text(raw[column])
-        elif how == "date":
-            out[column] = _date(raw[column], raw, file, column)
-        elif how == "money":
-            out[column] = _number(raw[column], raw, file, column, "an amount")
-        else:
-            out[column] = _number(raw[column], raw, file, column, "a fraction")
+        series = raw[column]
+        try:
+            if how == "text":
+                out[column] = parse.blank(series)
+            elif how == "date":
+                out[column] = _date(series, column, checks, settings.dayfirst)
+            else:
+                out[column] = _number(series, column, checks, how, settings, decimal_hint)
+        except parse.AmbiguousInput as exc:
+            raise _ambiguous(exc, checks, column) from None
     return out
 
 
-def _required(frame: pd.DataFrame, file: str, columns, what: str = "") -> None:
-    for column in columns:
-        _fail_where(frame, frame[column].isna(), file, column, f"empty {column}{what}")
+def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        parsed = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+        parsed = parsed.dt.floor("D").astype(DATE_UNIT)
+    else:
+        parsed, bad = parse.dates(series, dayfirst)
+        checks.add(bad, column, "bad date",
+                   "cannot read '{value}' as a date (expected YYYY-MM-DD or DD/MM/YYYY)",
+                   series)
+    outside = (parsed < EARLIEST) | (parsed >= LATEST)
+    checks.add(outside, column, "bad date",
+               f"date {{value}} is out of range ({EARLIEST:%Y-%m-%d} to "
+               f"{LATEST - pd.Timedelta(days=1):%Y-%m-%d})", parsed.dt.strftime("%Y-%m-%d"))
+    return parsed.where(~outside)
 
 
-def _spend(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    spend = _typed(raw, "spend", file)
-    _required(spend, file, ("campaign", "date", "amount"))
-    _fail_where(spend, spend["amount"] < 0, file, "amount", "negative spend {value}",
-                spend["amount"])
+def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings: Settings,
+            decimal_hint: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = series.astype("float64")
+    else:
+        text = parse.blank(series)
+        percent = text.str.endswith("%", na=False)
+        decimal = settings.decimal
+        if decimal == "auto":
+            decimal = parse.decimal_mark(text.str.rstrip("%"), fallback=decimal_hint)
+        values, bad = parse.money(text.str.rstrip("%"), decimal)
+        values = values.where(~percent, values / 100)
+        what = "an amount" if how == "money" else "a fraction"
+        checks.add(bad, column, "bad amount", "cannot read '{value}' as " + what, series)
+    present = series.notna().to_numpy()
+    finite = parse.finite(values).to_numpy()
+    checks.add(present & ~finite, column, "bad amount", "'{value}' is not a finite number",
+               series)
+    checks.add(finite & (values.abs() > LARGEST_AMOUNT).to_numpy(), column, "bad amount",
+               f"amount {{value}} is implausibly large (over {LARGEST_AMOUNT:.0e})", series)
+    return values.where(finite)
+
+
+def _convert(frame: pd.DataFrame, checks: _Checks, rates: dict[str, float],
+             column: str = "amount") -> None:
+    """Amounts in the base currency; a code without a rate is rejected (blocking)."""
+    if "currency" not in frame or not rates:
+        return
+    code = frame["currency"].str.upper()
+    factor = code.map(rates)
+    unknown = code.notna() & factor.isna()
+    checks.add(unknown, "currency", "unknown currency",
+               "no rate for currency '{value}' (add it to currency.rates in the config)",
+               frame["currency"])
+    frame[column] = frame[column] * factor.fillna(1.0).astype("float64")
+
+
+def _rates(spend: pd.DataFrame, deals: pd.DataFrame, settings: Settings, files) -> dict:
+    """{code: value in base currency}; empty when no conversion is needed."""
+    rates = {str(k).upper(): float(v) for k, v in (settings.currency.get("rates") or {}).items()}
+    base = settings.currency.get("base")
+    if base:
+        rates[str(base).upper()] = 1.0
+    codes = set()
+    for frame in (spend, deals):
+        if "currency" in frame:
+            codes |= set(frame["currency"].dropna().str.upper())
+    if len(codes) > 1 and not rates:
+        raise InputError(f"amounts in several currencies ({', '.join(sorted(codes))}) and no "
+                         "rates: set currency.base and currency.rates in the config",
+                         file=files["deals"], column="currency")
+    return rates
+
+
+def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
+    checks = _Checks("spend", file, raw)
+    spend = _typed(raw, "spend", checks, settings, hint)
+    for column in ("campaign", "date", "amount"):
+        checks.add(spend[column].isna(), column, "empty value", f"empty {column}")
+    checks.add(spend["amount"] < 0, "amount", "negative spend", "negative spend {value}",
+               spend["amount"])
     if "channel" not in spend:
         spend["channel"] = NO_CHANNEL
     spend["channel"] = spend["channel"].fillna(NO_CHANNEL)
-    first_channel = spend.groupby("campaign", sort=False)["channel"].transform("first")
-    _fail_where(spend, spend["channel"] != first_channel, file, "channel",
-                "campaign has more than one channel ('{value}' here); "
-                "a campaign belongs to one channel", spend["channel"])
-    return spend[["campaign", "channel", "date", "amount", "line"]]
+    ok = ~checks.rejected
+    first_channel = spend[ok].groupby("campaign", sort=False)["channel"].first()
+    conflict = ok & (spend["channel"] != spend["campaign"].map(first_channel)).to_numpy()
+    checks.add(conflict, "channel", "two channels",
+               "campaign has more than one channel ('{value}' here); a campaign belongs to "
+               "one channel", spend["channel"])
+    return spend, checks
 
 
-def _deals(raw: pd.DataFrame, file: str, default_margin: float | None, basis: str
-           ) -> pd.DataFrame:
-    deals = _typed(raw, "deals", file)
+def _stages(text: pd.Series, stages: dict) -> tuple[pd.Series, pd.Series]:
+    """Canonical stages from CRM labels; returns (stage, unknown-label mask)."""
+    labels = {s: s for s in STAGES}
+    rest = None
+    for stage, names in stages.items():
+        if names == "*":
+            rest = stage
+            continue
+        labels.update({str(name).strip().casefold(): stage for name in names})
+    folded = text.str.casefold()
+    stage = folded.map(labels)
+    if rest is not None:
+        stage = stage.where(stage.notna() | text.isna(), rest)
+    unknown = text.notna() & stage.isna()
+    return stage.fillna("won").where(~unknown, pd.NA), unknown
+
+
+def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
+    checks = _Checks("deals", file, raw)
+    deals = _typed(raw, "deals", checks, settings, hint)
     for column in ("campaign", "stage", "created_date", "margin"):
         if column not in deals:
             deals[column] = pd.Series(pd.NA if column in ("campaign", "stage") else np.nan,
                                       index=deals.index)
     deals["created_date"] = deals["created_date"].astype(DATE_UNIT)
     deals["margin"] = deals["margin"].astype("float64")
-    _required(deals, file, ("deal_id",))
-    _fail_where(deals, deals["deal_id"].duplicated(), file, "deal_id",
-                "duplicate deal_id '{value}'", deals["deal_id"])
-    stage = deals["stage"].str.lower().fillna("won")
-    _fail_where(deals, ~stage.isin(STAGES), file, "stage",
-                "unknown stage '{value}' (expected won, lost or open)", deals["stage"])
-    deals["stage"] = stage.astype("str")
-    won = deals[deals["stage"] == "won"]
-    _required(won, file, ("close_date", "amount"), " for a won deal")
-    _fail_where(won, won["amount"] < 0, file, "amount", "negative amount {value} for a won deal",
-                won["amount"])
-    _fail_where(deals, (deals["margin"] < 0) | (deals["margin"] > 1), file, "margin",
-                "margin {value} is not a fraction between 0 and 1", deals["margin"])
-    if basis == "margin" and default_margin is None:
-        _fail_where(won, won["margin"].isna(), file, "margin",
-                    "empty margin for a won deal with basis margin "
-                    "(fill it or set default_margin in the config)")
-    return deals[["deal_id", "stage", "close_date", "amount", "margin", "created_date",
-                  "campaign", "line"]]
+    checks.add(deals["deal_id"].isna(), "deal_id", "empty value", "empty deal_id")
+    stage, unknown = _stages(deals["stage"], settings.stages)
+    checks.add(unknown, "stage", "unknown stage",
+               "unknown stage '{value}' (expected won, lost or open; map CRM labels in the "
+               "config's stages or use --preset)", deals["stage"])
+    deals["stage"] = stage
+    won = (deals["stage"] == "won").to_numpy()
+    for column in ("close_date", "amount"):
+        checks.add(won & deals[column].isna().to_numpy(), column, "empty value",
+                   f"empty {column} for a won deal")
+    checks.add(won & (deals["amount"] < 0).to_numpy(), "amount", "negative amount",
+               "negative amount {value} for a won deal", deals["amount"])
+    checks.add((deals["margin"] < 0) | (deals["margin"] > 1), "margin", "bad margin",
+               "margin {value} is not a fraction between 0 and 1", deals["margin"])
+    if settings.basis == "margin" and settings.default_margin is None:
+        checks.add(won & deals["margin"].isna().to_numpy(), "margin", "missing margin",
+                   "empty margin for a won deal with basis margin (fill it or set "
+                   "default_margin in the config)")
+    first_row = deals.drop_duplicates("deal_id").set_index("deal_id")["line"]
+    duplicate = deals["deal_id"].notna() & deals["deal_id"].duplicated()
+    checks.add(duplicate, "deal_id", "duplicate deal_id",
+               "duplicate deal_id {value}", "'" + deals["deal_id"].astype("str") + "' (first on "
+               "row " + deals["deal_id"].map(first_row).astype("str") + ")")
+    return deals, checks
 
 
-def _touches(raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    touches = _typed(raw, "touches", file)
-    _required(touches, file, ("deal_id", "campaign", "touch_date"))
-    return touches[["deal_id", "campaign", "touch_date", "line"]]
+def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals: pd.DataFrame,
+             deal_ok: np.ndarray):
+    checks = _Checks("touches", file, raw)
+    touches = _typed(raw, "touches", checks, settings, hint)
+    for column in ("deal_id", "campaign", "touch_date"):
+        checks.add(touches[column].isna(), column, "empty value", f"empty {column}")
+    known = touches["deal_id"].isin(deals["deal_id"])
+    checks.add(~known, "deal_id", "touch for an unknown deal",
+               "touch for deal '{value}', which is not in the deals file", touches["deal_id"])
+    checks.add(~touches["deal_id"].isin(deals.loc[deal_ok, "deal_id"]), "deal_id",
+               "touch for a rejected deal", "touch for deal '{value}', whose row was rejected",
+               touches["deal_id"])
+    return touches, checks
 
 
 def default_as_of(spend: pd.DataFrame, deals: pd.DataFrame,
@@ -178,50 +296,58 @@ def default_as_of(spend: pd.DataFrame, deals: pd.DataFrame,
     return pd.Timestamp(max(dates)) + pd.Timedelta(days=1)
 
 
-def _account(kind: str, file: str, read: int, used: int, rejected: int, after: int) -> dict:
-    return {"kind": kind, "file": file, "read": read, "used": used, "rejected": rejected,
-            "after_as_of": after}
+def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) -> Inputs:
+    """Type and check ``raw``; reject bad rows; drop and count rows dated on or after ``as_of``.
 
-
-def validate(raw: RawInputs, *, as_of=None, default_margin: float | None = None,
-             basis: str = "revenue") -> Inputs:
-    """Type and check ``raw``; drop and count rows dated on or after ``as_of``.
-
-    ``as_of`` defaults to :func:`default_as_of`. Raises :class:`InputError` on unreadable rows.
+    ``as_of`` defaults to :func:`default_as_of`. Rejected rows are in ``rejects``; use
+    :meth:`Inputs.blocking` to decide whether to stop. Raises :class:`InputError` for problems
+    of a whole file or column (ambiguous dates or decimal marks, mixed currencies).
     """
-    files = raw.files
-    spend = _spend(raw.spend, files["spend"])
-    deals = _deals(raw.deals, files["deals"], default_margin, basis)
-    touches = None if raw.touches is None else _touches(raw.touches, files["touches"])
+    settings = settings or Settings()
+    files, hints = raw.files, raw.delimiters
+    spend, spend_checks = _spend(raw.spend, files["spend"], settings,
+                                 _decimal_hint(hints.get("spend")))
+    deals, deal_checks = _deals(raw.deals, files["deals"], settings,
+                                _decimal_hint(hints.get("deals")))
+    rates = _rates(spend, deals, settings, files)
+    _convert(spend, spend_checks, rates)
+    _convert(deals, deal_checks, rates)
+    all_checks = [spend_checks, deal_checks]
+    touches = None
+    if raw.touches is not None:
+        touches, touch_checks = _touches(raw.touches, files["touches"], settings,
+                                         _decimal_hint(hints.get("touches")), deals,
+                                         ~deal_checks.rejected)
+        all_checks.append(touch_checks)
 
-    rejects = []
+    spend = spend[~spend_checks.rejected]
+    deals = deals[~deal_checks.rejected]
     if touches is not None:
-        unknown = ~touches["deal_id"].isin(deals["deal_id"])
-        rejects.append(pd.DataFrame({"kind": "touches", "file": files["touches"],
-                                     "row": touches.loc[unknown, "line"].to_numpy(),
-                                     "reason": "touch for an unknown deal"}))
-        touches = touches[~unknown]
-
+        touches = touches[~touch_checks.rejected]
     as_of = default_as_of(spend, deals, touches) if as_of is None else pd.Timestamp(as_of)
     as_of = as_of.normalize()
-    late_spend = spend["date"] >= as_of
-    closed = deals["stage"].isin(("won", "lost"))
-    late_deals = (closed & (deals["close_date"] >= as_of)) | (deals["created_date"] >= as_of)
-    accounts = [
-        _account("spend", files["spend"], len(raw.spend), int((~late_spend).sum()), 0,
-                 int(late_spend.sum())),
-        _account("deals", files["deals"], len(raw.deals), int((~late_deals).sum()), 0,
-                 int(late_deals.sum())),
-    ]
-    spend, deals = spend[~late_spend], deals[~late_deals]
+    late = {"spend": spend["date"] >= as_of,
+            "deals": (deals["stage"].isin(("won", "lost")) & (deals["close_date"] >= as_of))
+            | (deals["created_date"] >= as_of)}
     if touches is not None:
-        late_touches = touches["touch_date"] >= as_of
-        accounts.append(_account("touches", files["touches"], len(raw.touches),
-                                 int((~late_touches).sum()), len(raw.touches) - len(touches),
-                                 int(late_touches.sum())))
-        touches = touches[~late_touches].reset_index(drop=True)
-    columns = ["kind", "file", "row", "reason"]
-    rejects = (pd.concat(rejects, ignore_index=True) if rejects
-               else pd.DataFrame(columns=columns))
-    return Inputs(spend.reset_index(drop=True), deals.reset_index(drop=True), touches, as_of,
-                  pd.DataFrame(accounts), rejects[columns])
+        late["touches"] = touches["touch_date"] >= as_of
+    accounting = pd.DataFrame([
+        {"kind": c.kind, "file": c.file, "read": len(c.frame),
+         "used": int((~late[c.kind]).sum()), "rejected": int(c.rejected.sum()),
+         "after_as_of": int(late[c.kind].sum())} for c in all_checks])
+    spend, deals = spend[~late["spend"]], deals[~late["deals"]]
+    if touches is not None:
+        touches = touches[~late["touches"]].reset_index(drop=True)
+    parts = [c.rejects() for c in all_checks]
+    rejects = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
+    return Inputs(spend[["campaign", "channel", "date", "amount", "line"]].reset_index(drop=True),
+                  deals[["deal_id", "stage", "close_date", "amount", "margin", "created_date",
+                         "campaign", "line"]].reset_index(drop=True),
+                  None if touches is None else touches[["deal_id", "campaign", "touch_date",
+                                                        "line"]],
+                  as_of, accounting, rejects[REJECT_COLUMNS])
+
+
+def _decimal_hint(delimiter: str | None) -> str:
+    """A ';'-separated file that shows no decimal mark is read with a decimal comma."""
+    return "," if delimiter == ";" else "."
