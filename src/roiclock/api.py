@@ -56,10 +56,12 @@ def _validate(raw: RawInputs, settings: Settings, as_of=None, strict: bool = Fal
 
 
 def load(spend=None, deals=None, touches=None, settings: Settings | None = None,
-         as_of=None) -> Inputs:
-    """Read and validate the inputs (the bundled sample data when no file is given)."""
+         as_of=None, strict: bool = False) -> Inputs:
+    """Read and validate the inputs (the bundled sample data when no file is given).
+
+    Raises :class:`InputError` on a blocking rejection (any rejection when ``strict``)."""
     settings = settings or load_settings()
-    return _validate(read(spend, deals, touches, settings), settings, as_of)
+    return _validate(read(spend, deals, touches, settings), settings, as_of, strict)
 
 
 @dataclass(frozen=True)
@@ -108,14 +110,15 @@ def projection_sentence(projection: Projection) -> str:
 
 
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-               by: str = "campaign", confidence: float = 0.8, **overrides: Any) -> Report:
+               by: str = "campaign", confidence: float = 0.8, strict: bool = False,
+               **overrides: Any) -> Report:
     """Load, validate, attribute and measure: the ``roiclock report`` command.
 
     ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``.
     """
     settings = load_settings(config, **overrides)
     sample = spend is None and deals is None and touches is None
-    inputs = load(spend, deals, touches, settings, as_of)
+    inputs = load(spend, deals, touches, settings, as_of, strict)
     credits = attribute(inputs, settings)
     table = maturity(inputs, credits, settings, by)
     portfolio = group_windows(campaign_windows(inputs, credits, settings), settings, PORTFOLIO)
@@ -139,12 +142,13 @@ class LagReport:
 
 def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
             by: str = "portfolio", months=(1, 3, 6, 9, 12), horizon_months: float = 24,
-            start: str = "touch", confidence: float = 0.95, **overrides: Any) -> LagReport:
+            start: str = "touch", confidence: float = 0.95, strict: bool = False,
+            **overrides: Any) -> LagReport:
     """Time from first touch (or launch, or created date) to close: the ``roiclock lag``
     command. See :mod:`roiclock.lag`."""
     settings = load_settings(config, **overrides)
     sample = spend is None and deals is None and touches is None
-    inputs = load(spend, deals, touches, settings, as_of)
+    inputs = load(spend, deals, touches, settings, as_of, strict)
     table = lag(inputs, settings, by, months, horizon_months, start, confidence)
     return LagReport(settings, inputs, table, by, sample)
 
@@ -168,7 +172,8 @@ class ProjectReport:
 
 def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                 cohort: str = "campaign", target: int | None = None, confidence: float = 0.8,
-                backtest_months: int = 0, **overrides: Any) -> ProjectReport:
+                backtest_months: int = 0, strict: bool = False,
+                **overrides: Any) -> ProjectReport:
     """Project every cohort's return and ROI to ``target`` months (default: the largest
     window); with ``backtest_months`` K, also project from the data as it was K months
     before as-of and compare with what happened since."""
@@ -178,7 +183,7 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
         raise InputError(f"--target: expected a positive number of months, got {target}")
     sample = spend is None and deals is None and touches is None
     raw = read(spend, deals, touches, settings)
-    inputs = _validate(raw, settings, as_of)
+    inputs = _validate(raw, settings, as_of, strict)
     credits = attribute(inputs, settings)
     projection = project(inputs, credits, settings, target, cohort, confidence)
     table, then_as_of = None, None
@@ -192,3 +197,31 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
         now = triangle(inputs, credits, settings, target, cohort)
         table = backtest(then, now, settings.windows)
     return ProjectReport(settings, inputs, projection, table, then_as_of, sample)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The result of :func:`run_validate`: the validated ``inputs`` (accounting, rejects) and
+    ``problem``, the error that would stop a run (None when the data is usable)."""
+
+    settings: Settings
+    inputs: Inputs
+    problem: InputError | None
+    sample: bool
+
+    @property
+    def reasons(self) -> pd.DataFrame:
+        """Rejected rows counted by file and reason, with the first row of each."""
+        r = self.inputs.rejects
+        return (r.groupby(["kind", "reason"], sort=False)
+                .agg(rows=("row", "size"), first_row=("row", "min"), column=("column", "first"))
+                .reset_index())
+
+
+def run_validate(spend=None, deals=None, touches=None, config=None, *, as_of=None,
+                 strict: bool = False, **overrides: Any) -> Validation:
+    """Check the inputs without stopping on rejected rows: the ``roiclock validate`` command."""
+    settings = load_settings(config, **overrides)
+    sample = spend is None and deals is None and touches is None
+    inputs = validate(read(spend, deals, touches, settings), settings, as_of=as_of)
+    return Validation(settings, inputs, inputs.blocking(strict), sample)

@@ -6,6 +6,8 @@ Exit codes: 0 success; 2 bad input or usage (one line on stderr naming file, row
 
 from __future__ import annotations
 
+import functools
+import inspect
 import io
 import sys
 from pathlib import Path
@@ -16,9 +18,10 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .api import run_lag, run_project, run_report
+from .api import run_lag, run_project, run_report, run_validate
 from .export import to_csv, to_json, write_atomic
-from .render import (backtest_line, print_error, print_lag, print_project, print_report)
+from .render import (backtest_line, print_error, print_lag, print_project, print_report,
+                     print_validation, rejection_warning)
 from .schema import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -27,17 +30,44 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 FORMATS = ("table", "csv", "json")
 
-# Options shared by every command (defined once).
-SPEND = typer.Option(None, help="Spend file (CSV or Parquet).")
-DEALS = typer.Option(None, help="Deals file (CSV or Parquet).")
-TOUCHES = typer.Option(None, help="Touches file; enables multi-touch.")
-CONFIG = typer.Option(None, help="Settings YAML (default: packaged).")
-MODEL = typer.Option(None, help="first | last | linear | time_decay | position.")
-WINDOWS = typer.Option(None, help="Months after launch, e.g. 3,6,9,12.")
-AS_OF = typer.Option(None, "--as-of", help="YYYY-MM-DD: data is complete before this day.")
-BASIS = typer.Option(None, help="revenue | margin.")
-FORMAT = typer.Option("table", "--format", help="table | csv | json.")
-OUTPUT = typer.Option(None, help="Write here (atomically), not stdout.")
+# Options every command takes, defined once and added to each command by @common_options.
+COMMON = [
+    ("spend", Optional[Path], typer.Option(None, help="Spend file (CSV or Parquet).")),
+    ("deals", Optional[Path], typer.Option(None, help="Deals file (CSV or Parquet).")),
+    ("touches", Optional[Path], typer.Option(None, help="Touches file; enables multi-touch.")),
+    ("config", Optional[Path], typer.Option(None, help="Settings YAML (default: packaged).")),
+    ("preset", Optional[str], typer.Option(None, help="Column/stage preset: salesforce | "
+                                                      "hubspot.")),
+    ("model", Optional[str], typer.Option(
+        None, help="first | last | linear | time_decay | position.")),
+    ("windows", Optional[str], typer.Option(None, help="Months after launch, e.g. 3,6,9,12.")),
+    ("as_of", Optional[str], typer.Option(None, "--as-of",
+                                          help="YYYY-MM-DD: data is complete before this day.")),
+    ("basis", Optional[str], typer.Option(None, help="revenue | margin.")),
+    ("format", str, typer.Option("table", "--format", help="table | csv | json.")),
+    ("output", Optional[Path], typer.Option(None, help="Write here (atomically), not stdout.")),
+    ("strict", bool, typer.Option(False, "--strict", help="Any rejected row: exit code 2.")),
+    ("rejects", Optional[Path], typer.Option(
+        None, help="Write the rejected rows (row number, column, reason) to this CSV.")),
+    ("quiet", bool, typer.Option(False, "--quiet", help="No notes or warnings on stderr.")),
+]
+COMMON_NAMES = [name for name, _, _ in COMMON]
+
+
+def common_options(func: Callable) -> Callable:
+    """Add the COMMON options to a command; it receives them as one dict, ``common``."""
+    own = [p for p in inspect.signature(func).parameters.values() if p.name != "common"]
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                annotation=kind) for name, kind, default in COMMON]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs):
+        common = {name: kwargs.pop(name) for name in COMMON_NAMES}
+        return func(common=common, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(
+        [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared)
+    return wrapper
 
 
 def _version(value: bool) -> None:
@@ -77,6 +107,22 @@ def choice(value: str, option: str, allowed) -> str:
     return value
 
 
+def check_level(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence: expected a level between 0 and 1, got {confidence}")
+    return confidence
+
+
+def library_args(common: dict) -> dict:
+    """The common options as keyword arguments of the run_* functions."""
+    choice(common["format"], "--format", FORMATS)
+    return dict(spend=common["spend"], deals=common["deals"], touches=common["touches"],
+                config=common["config"], preset=common["preset"], model=common["model"],
+                windows=parse_months(common["windows"]),
+                as_of=parse_date(common["as_of"], "--as-of"), basis=common["basis"],
+                strict=common["strict"])
+
+
 def _emit(text: str, output: Optional[Path]) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -85,9 +131,9 @@ def _emit(text: str, output: Optional[Path]) -> None:
         write_atomic(output, text)
 
 
-def _deliver(table: pd.DataFrame, fmt: str, output: Optional[Path],
-             show: Callable[[Console], None]) -> None:
+def deliver(table: pd.DataFrame, common: dict, show: Callable[[Console], None]) -> None:
     """csv/json records, or the rich view (to the terminal, or as plain text to a file)."""
+    fmt, output = common["format"], common["output"]
     if fmt == "csv":
         _emit(to_csv(table), output)
     elif fmt == "json":
@@ -100,7 +146,20 @@ def _deliver(table: pd.DataFrame, fmt: str, output: Optional[Path],
         write_atomic(output, buffer.getvalue())
 
 
-def _run(action: Callable[[], None]) -> None:
+def account(result, common: dict) -> None:
+    """Write --rejects and warn (unless --quiet) about rows that were rejected."""
+    if common["rejects"] is not None:
+        write_atomic(common["rejects"], to_csv(result.inputs.rejects))
+    warning = rejection_warning(result.inputs)
+    if warning and not common["quiet"]:
+        note(warning)
+
+
+def note(text: str) -> None:
+    print_error(Console(stderr=True), text, prefix="")
+
+
+def run(action: Callable[[], None]) -> None:
     """Run ``action``; turn errors into a one-line message and an exit code."""
     err = Console(stderr=True, highlight=False)
     try:
@@ -115,76 +174,58 @@ def _run(action: Callable[[], None]) -> None:
         raise typer.Exit(code=1)
 
 
-def _common(spend, deals, touches, config, model, windows, as_of, basis, fmt) -> dict:
-    choice(fmt, "--format", FORMATS)
-    return dict(spend=spend, deals=deals, touches=touches, config=config, model=model,
-                windows=parse_months(windows), as_of=parse_date(as_of, "--as-of"),
-                basis=basis)
-
-
 @app.command()
+@common_options
 def report(
-    spend: Optional[Path] = SPEND, deals: Optional[Path] = DEALS,
-    touches: Optional[Path] = TOUCHES, config: Optional[Path] = CONFIG,
-    model: Optional[str] = MODEL, windows: Optional[str] = WINDOWS,
-    as_of: Optional[str] = AS_OF, basis: Optional[str] = BASIS,
+    common: dict,
     by: str = typer.Option("campaign", help="campaign | channel | portfolio."),
-    format: str = FORMAT, output: Optional[Path] = OUTPUT,
     kpis: bool = typer.Option(False, "--kpis", help="Also show the leading indicators."),
 ) -> None:
     """ROI of each campaign (or channel, or the portfolio) at windows after launch."""
 
     def action() -> None:
-        common = _common(spend, deals, touches, config, model, windows, as_of, basis, format)
+        args = library_args(common)
         choice(by, "--by", ("campaign", "channel", "portfolio"))
-        result = run_report(**common, by=by)
-        _deliver(result.table, format, output, lambda c: print_report(result, c, kpis=kpis))
+        result = run_report(**args, by=by)
+        account(result, common)
+        deliver(result.table, common,
+                lambda c: print_report(result, c, kpis=kpis, quiet=common["quiet"]))
 
-    _run(action)
+    run(action)
 
 
 @app.command("lag")
+@common_options
 def lag_command(
-    spend: Optional[Path] = SPEND, deals: Optional[Path] = DEALS,
-    touches: Optional[Path] = TOUCHES, config: Optional[Path] = CONFIG,
-    model: Optional[str] = MODEL, windows: Optional[str] = WINDOWS,
-    as_of: Optional[str] = AS_OF, basis: Optional[str] = BASIS,
+    common: dict,
     by: str = typer.Option("portfolio", help="portfolio | channel | campaign."),
     months: str = typer.Option("1,3,6,9,12", help="Months at which to report, e.g. 1,3,6."),
     horizon: float = typer.Option(24, help="Months counted as 'eventual' for share_of_wins."),
     start: str = typer.Option("touch", "--from",
                               help="touch (first eligible touch, or launch) | created."),
     confidence: float = typer.Option(0.95, help="Interval level, e.g. 0.95."),
-    format: str = FORMAT, output: Optional[Path] = OUTPUT,
 ) -> None:
     """Time from first touch to close: share of eventual wins closed by each month."""
 
     def action() -> None:
-        common = _common(spend, deals, touches, config, model, windows, as_of, basis, format)
+        args = library_args(common)
         choice(by, "--by", ("portfolio", "channel", "campaign"))
         choice(start, "--from", ("touch", "created"))
-        _check_level(confidence)
         month_list = parse_months(months, "--months")
         if not month_list or min(month_list) <= 0 or horizon <= 0:
             raise InputError("--months and --horizon: expected positive months")
-        result = run_lag(**common, by=by, months=month_list, horizon_months=horizon,
-                         start=start, confidence=confidence)
-        _deliver(result.table, format, output, lambda c: print_lag(result, c))
+        result = run_lag(**args, by=by, months=month_list, horizon_months=horizon,
+                         start=start, confidence=check_level(confidence))
+        account(result, common)
+        deliver(result.table, common, lambda c: print_lag(result, c, quiet=common["quiet"]))
 
-    _run(action)
-
-
-def _check_level(confidence: float) -> None:
-    if not 0 < confidence < 1:
-        raise InputError(f"--confidence: expected a level between 0 and 1, got {confidence}")
+    run(action)
 
 
 @app.command()
+@common_options
 def project(
-    spend: Optional[Path] = SPEND, deals: Optional[Path] = DEALS,
-    touches: Optional[Path] = TOUCHES, config: Optional[Path] = CONFIG,
-    model: Optional[str] = MODEL, windows: Optional[str] = WINDOWS,
-    as_of: Optional[str] = AS_OF, basis: Optional[str] = BASIS,
+    common: dict,
     cohort: str = typer.Option("campaign", help="campaign | month (launch month)."),
     target: Optional[int] = typer.Option(None, help="Months to project to (default: the "
                                                     "largest window)."),
@@ -192,22 +233,41 @@ def project(
     backtest: int = typer.Option(0, help="Hide the last K months, project, compare."),
     backtest_output: Optional[Path] = typer.Option(
         None, help="With csv/json: write the backtest records here."),
-    format: str = FORMAT, output: Optional[Path] = OUTPUT,
 ) -> None:
     """Projected final return and ROI of young cohorts (chain ladder, Mack interval)."""
 
     def action() -> None:
-        common = _common(spend, deals, touches, config, model, windows, as_of, basis, format)
+        args = library_args(common)
         choice(cohort, "--cohort", ("campaign", "month"))
-        _check_level(confidence)
-        result = run_project(**common, cohort=cohort, target=target, confidence=confidence,
-                             backtest_months=backtest)
-        _deliver(result.table, format, output, lambda c: print_project(result, c))
-        if result.backtest is not None and format != "table":
+        result = run_project(**args, cohort=cohort, target=target,
+                             confidence=check_level(confidence), backtest_months=backtest)
+        account(result, common)
+        deliver(result.table, common, lambda c: print_project(result, c, quiet=common["quiet"]))
+        if result.backtest is not None and common["format"] != "table":
             if backtest_output is not None:
-                text = to_csv(result.backtest) if format == "csv" else to_json(result.backtest)
+                text = (to_csv(result.backtest) if common["format"] == "csv"
+                        else to_json(result.backtest))
                 write_atomic(backtest_output, text)
-            else:
-                print_error(Console(stderr=True), backtest_line(result), prefix="")
+            elif not common["quiet"]:
+                note(backtest_line(result))
 
-    _run(action)
+    run(action)
+
+
+@app.command("validate")
+@common_options
+def validate_command(common: dict) -> None:
+    """Check the inputs: rows read, used, rejected by reason, after as-of. Exit 2 when a
+    blocking problem (or, with --strict, any rejected row) is found."""
+
+    def action() -> None:
+        args = library_args(common)
+        result = run_validate(**args)
+        if common["rejects"] is not None:
+            write_atomic(common["rejects"], to_csv(result.inputs.rejects))
+        deliver(result.inputs.accounting, common,
+                lambda c: print_validation(result, c, quiet=common["quiet"]))
+        if result.problem is not None:
+            raise result.problem
+
+    run(action)

@@ -40,9 +40,17 @@ def records(table: pd.DataFrame) -> list[dict]:
             for row in table.itertuples(index=False, name=None)]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value) -> str:
+    """Plain text for one CSV cell. Text that a spreadsheet would run as a formula (starting
+    with = + - @ tab or CR, e.g. a campaign named '=HYPERLINK(...)') gets a leading quote;
+    numbers are never touched."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

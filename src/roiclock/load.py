@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -27,6 +28,9 @@ from .schema import COLUMNS, FIRST_DATA_LINE, REQUIRED, InputError
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DELIMITERS = (",", ";", "\t")
 SNIFF_BYTES = 1 << 16
+# Cells read as missing. Unlike pyarrow's defaults, "NaN", "nan" and "inf" are not here: in an
+# amount column they are read as numbers and rejected as not finite, never taken as empty.
+NULL_VALUES = ["", "NA", "N/A", "n/a", "NULL", "null", "None", "#N/A"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ def _read_csv(path: Path, kind: str, mapping: dict[str, str]) -> tuple[pa.Table,
             path, read_options=pacsv.ReadOptions(encoding=sniffed.encoding),
             parse_options=pacsv.ParseOptions(delimiter=sniffed.delimiter),
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
+                                                 null_values=NULL_VALUES,
                                                  include_columns=list(found),
                                                  column_types=text))
     except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
@@ -136,9 +141,13 @@ def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = Non
     table, found, delimiter = reader(path, kind, mapping or {})
     table = table.rename_columns([found[n] for n in table.column_names])
     for i, name in enumerate(table.column_names):
-        if COLUMNS[kind][name] == "text" and table.schema.field(i).type != pa.string():
+        column, how = table.column(i), COLUMNS[kind][name]
+        if how == "text" and column.type != pa.string():
             # ids read as numbers must compare equal across files: "17", never "17.0"
-            table = table.set_column(i, name, table.column(i).cast(pa.string()))
+            table = table.set_column(i, name, column.cast(pa.string()))
+        elif pa.types.is_floating(column.type) and pc.any(pc.is_nan(column)).as_py():
+            # a NaN that was written in the file must not pass for an empty cell
+            table = table.set_column(i, name, column.cast(pa.string()))
     if table.num_rows == 0:
         raise InputError("no data rows (the file has only a header)", file=str(path),
                          row=FIRST_DATA_LINE)

@@ -38,9 +38,9 @@ def blank(text: pd.Series) -> pd.Series:
 def decimal_mark(text: pd.Series, fallback: str = ".") -> str:
     """',' or '.' for a column of amounts written as text (see the module docstring);
     ``fallback`` when no value shows which."""
-    body = text.dropna().astype("str").str.replace(SPACES, "", regex=True)
-    comma = body.str.contains(r"\d,\d{1,2}\)?-?$|\d\.\d{3},\d", regex=True)
-    point = body.str.contains(r"\d\.\d{1,2}\)?-?$|\d,\d{3}\.\d", regex=True)
+    body = text.dropna().astype("str").str.replace(r"[^\d.,]", "", regex=True)
+    comma = body.str.contains(r"\d,\d{1,2}$|\d\.\d{3},\d", regex=True)
+    point = body.str.contains(r"\d\.\d{1,2}$|\d,\d{3}\.\d", regex=True)
     if comma.any() and point.any():
         first_comma, first_point = body[comma].iloc[0], body[point].iloc[0]
         raise AmbiguousInput(f"amounts use both ',' ('{first_comma}') and '.' "

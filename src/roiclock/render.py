@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .api import LagReport, ProjectReport, Report, projection_sentence
+from .api import LagReport, ProjectReport, Report, Validation, projection_sentence
 from .schema import UNATTRIBUTED
 
 IMMATURE = "…"
@@ -156,14 +156,15 @@ def accounting_line(inputs) -> str:
     return "Data: " + "; ".join(parts) + f". As of {inputs.as_of:%Y-%m-%d}."
 
 
-def _preamble(result, console: Console) -> None:
-    if result.sample:
+def _preamble(result, console: Console, quiet: bool = False) -> None:
+    if result.sample and not quiet:
         console.print("Using the sample data shipped with roiclock "
                       "(give --spend and --deals to use your own).", style="dim")
 
 
-def print_report(report: Report, console: Console, kpis: bool = False) -> None:
-    _preamble(report, console)
+def print_report(report: Report, console: Console, kpis: bool = False,
+                 quiet: bool = False) -> None:
+    _preamble(report, console, quiet)
     console.print(Text(report.headline, style="bold"))
     console.print(accounting_line(report.inputs), style="dim")
     console.print(roi_table(report))
@@ -179,8 +180,8 @@ def _spark(values) -> str:
     return "".join(SPARKS[i] for i in index)
 
 
-def print_lag(result: LagReport, console: Console) -> None:
-    _preamble(result, console)
+def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
+    _preamble(result, console, quiet)
     table_data = result.table
     by = table_data.columns[0]
     console.print(accounting_line(result.inputs), style="dim")
@@ -226,8 +227,8 @@ def backtest_line(result: ProjectReport) -> str:
             f"{pct(overall['coverage'], signed=False)}.")
 
 
-def print_project(result: ProjectReport, console: Console) -> None:
-    _preamble(result, console)
+def print_project(result: ProjectReport, console: Console, quiet: bool = False) -> None:
+    _preamble(result, console, quiet)
     projection = result.projection
     data = projection.table
     key = data.columns[0]
@@ -280,3 +281,38 @@ def backtest_table(result: ProjectReport) -> Table:
 
 def print_error(console: Console, message: str, prefix: str = "Error: ") -> None:
     console.print(f"{prefix}{message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def rejection_warning(inputs) -> str | None:
+    """One line about rejected rows, by reason (None when none was rejected)."""
+    rejects = inputs.rejects
+    if rejects.empty:
+        return None
+    counts = rejects["reason"].value_counts(sort=False)
+    reasons = ", ".join(f"{n:,} {reason}" for reason, n in counts.items())
+    return (f"Warning: {len(rejects):,} rows rejected ({reasons}); 'roiclock validate "
+            "--rejects FILE' lists them.")
+
+
+def print_validation(result: Validation, console: Console, quiet: bool = False) -> None:
+    _preamble(result, console, quiet)
+    console.print(accounting_line(result.inputs))
+    table = _table("Rows by file (read = used + rejected + after as-of)")
+    for name in ("file", "read", "used", "rejected", "after as-of"):
+        table.add_column(name, justify="left" if name == "file" else "right")
+    for row in result.inputs.accounting.itertuples():
+        table.add_row(row.file, f"{row.read:,}", f"{row.used:,}", f"{row.rejected:,}",
+                      f"{row.after_as_of:,}")
+    console.print(table)
+    if not result.reasons.empty:
+        reasons = _table("Rejected rows by reason")
+        for name in ("file", "reason", "rows", "first row", "column"):
+            reasons.add_column(name, justify="right" if name in ("rows", "first row")
+                               else "left")
+        for row in result.reasons.itertuples():
+            reasons.add_row(row.kind, row.reason, f"{row.rows:,}", str(row.first_row),
+                            row.column)
+        console.print(reasons)
+    verdict = ("The data is usable." if result.problem is None
+               else "The data cannot be used as it is (see the error below).")
+    console.print(verdict, style="green" if result.problem is None else "red")
