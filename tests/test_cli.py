@@ -207,3 +207,15 @@ def test_report_kpis_table():
 def test_lag_project_bad_options(args, expected):
     result = run(*args)
     assert result.exit_code == 2 and expected in result.stderr
+
+
+def test_unexpected_failure_exit_1(monkeypatch):
+    import roiclock.cli as cli
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli, "run_report", broken)
+    result = run("report")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: unexpected failure: RuntimeError: disk on fire\n"
