@@ -105,7 +105,8 @@ def test_margin_basis(write):
     credits = credit(write, "last", deals=deals, touches=touches, basis="margin",
                      default_margin=0.25)
     # D1: 1000 x 0.6 = 600 to C; D2 has no margin: 200 x default 0.25 = 50 to A
-    returns = dict(zip(credits["deal_id"] + credits["campaign"], credits["return"]))
+    returns = dict(zip(credits["deal_id"].astype(str) + credits["campaign"].astype(str),
+                       credits["return"]))
     assert returns == {"D1C": 600.0, "D2A": 50.0}
 
 

@@ -120,8 +120,9 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     sample = spend is None and deals is None and touches is None
     inputs = load(spend, deals, touches, settings, as_of, strict)
     credits = attribute(inputs, settings)
-    table = maturity(inputs, credits, settings, by)
-    portfolio = group_windows(campaign_windows(inputs, credits, settings), settings, PORTFOLIO)
+    per_campaign = campaign_windows(inputs, credits, settings)
+    table = maturity(inputs, credits, settings, by, per_campaign)
+    portfolio = group_windows(per_campaign, settings, PORTFOLIO)
     projection = project(inputs, credits, settings, max(settings.windows), "campaign",
                          confidence)
     sentence = headline(portfolio, inputs.as_of) + " " + projection_sentence(projection)

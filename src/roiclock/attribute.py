@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
+from .frames import positions
 from .schema import UNATTRIBUTED
 from .validate import Inputs
 
@@ -38,26 +39,29 @@ def won_deals(inputs: Inputs, settings: Settings) -> pd.DataFrame:
 def _eligible_touches(inputs: Inputs, won: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """deal (row of ``won``), campaign, age_days of every eligible touch, sorted by deal, date."""
     if inputs.touches is None:
-        has = won["campaign"].notna().to_numpy()
-        return pd.DataFrame({"deal": np.flatnonzero(has),
-                             "campaign": won["campaign"].to_numpy()[has],
-                             "age_days": np.zeros(int(has.sum()), dtype="int64")})
-    deal_index = pd.Index(won["deal_id"])
+        rank, names = ranked(won["campaign"])
+        has = rank >= 0
+        frame = pd.DataFrame({"deal": np.flatnonzero(has), "campaign": rank[has],
+                              "age_days": np.zeros(int(has.sum()), dtype="int64")})
+        frame.attrs["names"] = names
+        return frame
     touches = inputs.touches
-    deal = deal_index.get_indexer(touches["deal_id"])
+    deal = positions(touches["deal_id"], won["deal_id"])
     on_won = deal >= 0
     deal = deal[on_won]
     close = won["close_date"].to_numpy()[deal]
     age = (close - touches["touch_date"].to_numpy()[on_won]).astype("timedelta64[D]")
     age = age.astype("int64")
     keep = (age >= 0) & (age < settings.lookback_days)
-    frame = pd.DataFrame({"deal": deal[keep],
-                          "campaign": touches["campaign"].to_numpy()[on_won][keep],
+    rank, names = ranked(touches["campaign"])
+    frame = pd.DataFrame({"deal": deal[keep], "campaign": rank[on_won][keep],
                           "age_days": age[keep]})
     # by deal, then oldest touch first (largest age), campaign name to make ties stable
     order = np.lexsort((frame["campaign"].to_numpy(), -frame["age_days"].to_numpy(),
                         frame["deal"].to_numpy()))
-    return frame.iloc[order].reset_index(drop=True)
+    frame = frame.iloc[order].reset_index(drop=True)
+    frame.attrs["names"] = names
+    return frame
 
 
 def _weights(deal: np.ndarray, age: np.ndarray, settings: Settings) -> np.ndarray:
@@ -121,30 +125,60 @@ def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
     deal = touches["deal"].to_numpy()
     weights = _weights(deal, touches["age_days"].to_numpy(), settings)
     totals = np.bincount(deal, weights=weights, minlength=len(won))
-    touches["share"] = weights / totals[deal] if len(deal) else weights
-    credited = (touches.groupby(["deal", "campaign"], sort=True, observed=True)["share"]
-                .sum().reset_index())
-    credited = credited[credited["share"] > 0]
-    missing = np.setdiff1d(np.arange(len(won)), credited["deal"].to_numpy())
-    unattributed = pd.DataFrame({"deal": missing, "campaign": UNATTRIBUTED, "share": 1.0})
-    credits = pd.concat([credited, unattributed], ignore_index=True)
-    rows = credits["deal"].to_numpy()
-    credits = pd.DataFrame({
-        "deal_id": won["deal_id"].to_numpy()[rows],
-        "campaign": credits["campaign"].astype("str").to_numpy(),
+    share = weights / totals[deal] if len(deal) else weights
+    names = list(touches.attrs["names"])
+    if UNATTRIBUTED not in names:
+        names.append(UNATTRIBUTED)
+    width = len(names)
+    # one (deal, campaign) key: shares of a campaign touched twice in a deal add up
+    sums = pd.Series(share).groupby(deal * width + touches["campaign"].to_numpy(),
+                                    sort=True).sum()
+    sums = sums[sums.to_numpy() > 0]
+    missing = np.setdiff1d(np.arange(len(won)), sums.index.to_numpy() // width)
+    key = np.r_[sums.index.to_numpy(), missing * width + names.index(UNATTRIBUTED)]
+    shares = np.r_[sums.to_numpy(), np.ones(len(missing))]
+    order = np.argsort(key, kind="stable")
+    key, shares = key[order], shares[order]
+    rows = key // width
+    return pd.DataFrame({
+        "deal_id": won["deal_id"].array.take(rows),
+        "campaign": pd.Categorical.from_codes(key % width, categories=pd.Index(names,
+                                                                             dtype="str")),
         "close_date": won["close_date"].to_numpy()[rows],
-        "share": credits["share"].to_numpy(dtype="float64"),
-        "return": won["value"].to_numpy()[rows] * credits["share"].to_numpy(dtype="float64"),
+        "share": shares,
+        "return": won["value"].to_numpy()[rows] * shares,
     })
-    return credits.sort_values(["deal_id", "campaign"], kind="stable").reset_index(drop=True)
 
 
-def sources(inputs: Inputs) -> pd.Series:
-    """The campaign that sourced each deal (aligned with ``inputs.deals``): its earliest
-    touch (ties: the first campaign by name), or without touches its ``campaign`` column."""
+def source_positions(inputs: Inputs, keys) -> np.ndarray:
+    """For each deal (aligned with ``inputs.deals``), the position in ``keys`` of the campaign
+    that sourced it: its earliest touch (same-day ties: the first campaign by name), or
+    without touches its ``campaign`` column; -1 when none."""
     deals = inputs.deals
     if inputs.touches is None:
-        return deals["campaign"].reset_index(drop=True)
-    first = (inputs.touches.sort_values(["deal_id", "touch_date", "campaign"], kind="stable")
-             .drop_duplicates("deal_id").set_index("deal_id")["campaign"])
-    return deals["deal_id"].map(first).reset_index(drop=True)
+        return positions(deals["campaign"], keys)
+    touches = inputs.touches
+    deal = positions(touches["deal_id"], deals["deal_id"])
+    rank, names = ranked(touches["campaign"])
+    days = touches["touch_date"].to_numpy().astype("datetime64[D]").astype("int64")
+    key = (days - days.min(initial=0)) * (len(names) + 1) + rank
+    known = deal >= 0
+    best = pd.Series(key[known]).groupby(deal[known]).min()
+    out = np.full(len(deals), -1, dtype="int64")
+    out[best.index.to_numpy()] = positions(
+        pd.Series(np.asarray(names, dtype=object)[best.to_numpy() % (len(names) + 1)]), keys)
+    return out
+
+
+def ranked(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Alphabetical rank of each value and the sorted distinct values (categories are ranked
+    once, not per row)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = np.asarray(values.cat.categories, dtype=object)
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(order), dtype="int64")
+        rank[order] = np.arange(len(order))
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), names[order]
+    codes, names = pd.factorize(values, sort=True)
+    return codes.astype("int64"), np.asarray(names, dtype=object)

@@ -28,6 +28,9 @@ from .schema import COLUMNS, FIRST_DATA_LINE, REQUIRED, InputError
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DELIMITERS = (",", ";", "\t")
 SNIFF_BYTES = 1 << 16
+# Text columns are read dictionary-encoded: pandas categoricals, so ids and names are hashed
+# once per distinct value, not once per row.
+TEXT = pa.dictionary(pa.int32(), pa.string())
 # Cells read as missing. Unlike pyarrow's defaults, "NaN", "nan" and "inf" are not here: in an
 # amount column they are read as numbers and rejected as not finite, never taken as empty.
 NULL_VALUES = ["", "NA", "N/A", "n/a", "NULL", "null", "None", "#N/A"]
@@ -106,7 +109,7 @@ def _first_line(exc: Exception) -> str:
 def _read_csv(path: Path, kind: str, mapping: dict[str, str]) -> tuple[pa.Table, dict, str]:
     sniffed = sniff(path)
     found = _match_columns(sniffed.header, kind, mapping, str(path))
-    text = {name: pa.string() for name, canonical in found.items()
+    text = {name: TEXT for name, canonical in found.items()
             if COLUMNS[kind][canonical] == "text"}
     try:
         table = pacsv.read_csv(
@@ -142,9 +145,13 @@ def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = Non
     table = table.rename_columns([found[n] for n in table.column_names])
     for i, name in enumerate(table.column_names):
         column, how = table.column(i), COLUMNS[kind][name]
-        if how == "text" and column.type != pa.string():
+        if how == "text" and column.type != TEXT:
             # ids read as numbers must compare equal across files: "17", never "17.0"
-            table = table.set_column(i, name, column.cast(pa.string()))
+            if not pa.types.is_dictionary(column.type):
+                column = pc.dictionary_encode(column.cast(pa.string()))
+            table = table.set_column(i, name, column.cast(TEXT))
+        elif pa.types.is_date(column.type):
+            table = table.set_column(i, name, column.cast(pa.timestamp("s")))
         elif pa.types.is_floating(column.type) and pc.any(pc.is_nan(column)).as_py():
             # a NaN that was written in the file must not pass for an empty cell
             table = table.set_column(i, name, column.cast(pa.string()))

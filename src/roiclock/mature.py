@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .attribute import sources
+from .attribute import source_positions
 from .config import Settings
+from .frames import positions
 from .schema import NO_CHANNEL, UNATTRIBUTED
 from .validate import Inputs
 
@@ -48,9 +49,10 @@ def campaigns(inputs: Inputs, credits: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sum_before(rows: pd.DataFrame, date_col: str, value_col: str, keys: pd.Series,
-                ends: pd.Series) -> np.ndarray:
-    """For each campaign i: sum of rows[value_col] with campaign keys[i] and date < ends[i]."""
-    pos = pd.Index(keys).get_indexer(rows["campaign"])
+                ends: pd.Series, pos: np.ndarray | None = None) -> np.ndarray:
+    """For each campaign i: sum of rows[value_col] with campaign keys[i] and date < ends[i].
+    ``pos`` (each row's campaign position in ``keys``) saves the lookup when known."""
+    pos = positions(rows["campaign"], keys) if pos is None else pos
     known = pos >= 0
     pos = pos[known]
     before = rows[date_col].to_numpy()[known] < ends.to_numpy()[pos]
@@ -68,20 +70,37 @@ KPIS = ["opportunities", "pipeline", "won_deals", "lost_deals", "win_rate",
         "cost_per_opportunity"]
 
 
-def _kpis(inputs: Inputs, table: pd.DataFrame, ends: pd.Series, cost: np.ndarray) -> dict:
+def _sourced(inputs: Inputs, table: pd.DataFrame) -> dict:
+    """Deals by the campaign that sourced them (positions in ``table``), split as _kpis needs:
+    created (with a created date), won and lost; with a value column for the pipeline."""
+    deals = inputs.deals
+    pos = source_positions(inputs, table["campaign"])
+    frame = pd.DataFrame({"pos": pos, "created_date": deals["created_date"].to_numpy(),
+                          "close_date": deals["close_date"].to_numpy(),
+                          "one": 1.0, "value": deals["amount"].fillna(0.0).to_numpy()})
+    stage = deals["stage"].to_numpy()
+    return {"created": frame[frame["created_date"].notna().to_numpy()],
+            "won": frame[stage == "won"], "lost": frame[stage == "lost"]}
+
+
+def _sum_sourced(part: pd.DataFrame, date_col: str, value_col: str, ends: pd.Series
+                 ) -> np.ndarray:
+    pos = part["pos"].to_numpy()
+    known = pos >= 0
+    before = part[date_col].to_numpy()[known] < ends.to_numpy()[pos[known]]
+    return np.bincount(pos[known][before], weights=part[value_col].to_numpy()[known][before],
+                       minlength=len(ends))
+
+
+def _kpis(sourced: dict, ends: pd.Series, cost: np.ndarray) -> dict:
     """Leading indicators of each campaign before its window end, over the deals it sourced
     (first touch, or the deal's campaign): opportunities (deals of any stage created before
     the end; deals without a created date are not counted), their pipeline value, won and
     lost deals closed before the end, win rate = won / (won + lost), cost per opportunity."""
-    deals = inputs.deals.assign(campaign=sources(inputs).to_numpy(),
-                                one=1.0, value=inputs.deals["amount"].fillna(0.0))
-    created = deals[deals["created_date"].notna()]
-    opportunities = _sum_before(created, "created_date", "one", table["campaign"], ends)
-    pipeline = _sum_before(created, "created_date", "value", table["campaign"], ends)
-    won = _sum_before(deals[deals["stage"] == "won"], "close_date", "one", table["campaign"],
-                      ends)
-    lost = _sum_before(deals[deals["stage"] == "lost"], "close_date", "one",
-                       table["campaign"], ends)
+    opportunities = _sum_sourced(sourced["created"], "created_date", "one", ends)
+    pipeline = _sum_sourced(sourced["created"], "created_date", "value", ends)
+    won = _sum_sourced(sourced["won"], "close_date", "one", ends)
+    lost = _sum_sourced(sourced["lost"], "close_date", "one", ends)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {"opportunities": opportunities, "pipeline": pipeline, "won_deals": won,
                 "lost_deals": lost, "win_rate": won / (won + lost),
@@ -96,16 +115,19 @@ def campaign_windows(inputs: Inputs, credits: pd.DataFrame, settings: Settings) 
     then the leading indicators (see ``_kpis``).
     """
     table = campaigns(inputs, credits)
+    sourced = _sourced(inputs, table)
+    spend_pos = positions(inputs.spend["campaign"], table["campaign"])
+    credit_pos = positions(credits["campaign"], table["campaign"])
     parts = []
     for months in settings.windows:  # a handful of windows; each pass is vectorized
         ends = (table["launch"] + pd.DateOffset(months=months)).astype(table["launch"].dtype)
         mature = (ends <= inputs.as_of).to_numpy()
-        cost = _sum_before(inputs.spend, "date", "amount", table["campaign"], ends)
-        ret = _sum_before(credits, "close_date", "return", table["campaign"], ends)
+        cost = _sum_before(inputs.spend, "date", "amount", table["campaign"], ends, spend_pos)
+        ret = _sum_before(credits, "close_date", "return", table["campaign"], ends, credit_pos)
         cost = np.where(mature, cost * settings.cost_multiplier, np.nan)
         ret = np.where(mature, ret, np.nan)
         kpis = {name: np.where(mature, values, np.nan)
-                for name, values in _kpis(inputs, table, ends, cost).items()}
+                for name, values in _kpis(sourced, ends, cost).items()}
         parts.append(pd.DataFrame({
             "campaign": table["campaign"], "window_months": months, "window_end": ends,
             "mature": mature, "cost": cost, "return": ret, "roi": _roi(cost, ret),
@@ -167,7 +189,7 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
 
 
 def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
-             by: str = "campaign") -> pd.DataFrame:
+             by: str = "campaign", per_campaign: pd.DataFrame | None = None) -> pd.DataFrame:
     """The report table: one row per group and window, contract columns first.
 
     ``by='campaign'`` lists every campaign, mature or not, then ``(unattributed)``;
@@ -175,8 +197,10 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
     """
     if by not in BY:
         raise ValueError(f"by must be one of {BY}, got {by!r}")
-    per_campaign = campaign_windows(inputs, credits, settings)
+    if per_campaign is None:
+        per_campaign = campaign_windows(inputs, credits, settings)
     if by == "campaign":
+        per_campaign = per_campaign.copy()
         table = per_campaign
     else:
         table = group_windows(per_campaign, settings, by)

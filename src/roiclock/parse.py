@@ -30,7 +30,16 @@ class AmbiguousInput(ValueError):
 
 
 def blank(text: pd.Series) -> pd.Series:
-    """Text stripped, with empty cells as missing."""
+    """Text stripped, with empty cells as missing. A categorical stays categorical (the
+    categories are stripped, and merged where stripping makes two alike)."""
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        stripped = pd.Series(text.cat.categories.astype("str")).str.strip()
+        inverse, names = pd.factorize(stripped.where(stripped != ""))
+        codes = text.cat.codes.to_numpy()
+        new = np.full(len(codes), -1, dtype="int64")
+        new[codes >= 0] = inverse[codes[codes >= 0]]
+        return pd.Series(pd.Categorical.from_codes(new, pd.Index(names, dtype="str")),
+                         index=text.index)
     out = text.astype("str").str.strip()
     return out.where(text.notna() & (out != ""), pd.NA)
 
