@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
+from .frames import positions
 from .mature import _sum_before, campaigns as campaign_table
 from .validate import Inputs
 
@@ -80,13 +81,15 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
     ages = _ages_vector(table["launch"], inputs.as_of, target)
     ret = np.full((len(table), target + 1), np.nan)
     cost = np.full((len(table), target + 1), np.nan)
+    credit_pos = positions(credits["campaign"], table["campaign"])
+    spend_pos = positions(inputs.spend["campaign"], table["campaign"])
     for k in range(target + 1):  # one vectorized pass per development month
         ends = (table["launch"] + pd.DateOffset(months=k)).astype(table["launch"].dtype)
         seen = ages >= k
         ret[seen, k] = _sum_before(credits, "close_date", "return", table["campaign"],
-                                   ends)[seen]
+                                   ends, credit_pos)[seen]
         cost[seen, k] = _sum_before(inputs.spend, "date", "amount", table["campaign"],
-                                    ends)[seen] * settings.cost_multiplier
+                                    ends, spend_pos)[seen] * settings.cost_multiplier
     if cohort == "campaign":
         return Triangle(pd.Index(table["campaign"], name="campaign"), ages, ret, cost)
     month = table["launch"].dt.strftime("%Y-%m").to_numpy()

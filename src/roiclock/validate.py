@@ -84,8 +84,12 @@ class _Checks:
         if not mask.any():
             return
         self.rejected |= mask
-        value = (pd.Series("", index=self.frame.index) if values is None
-                 else pd.Series(values, index=self.frame.index).astype("str"))[mask]
+        if values is None:
+            value = pd.Series("", index=self.frame.index)[mask]
+        else:  # only the rejected cells are turned into text
+            value = pd.Series(values, index=self.frame.index)[mask]
+            value = (value.dt.strftime("%Y-%m-%d")
+                     if pd.api.types.is_datetime64_any_dtype(value) else value.astype("str"))
         before, _, after = message.partition("{value}")
         text = before + value + after if "{value}" in message else pd.Series(message,
                                                                              index=value.index)
@@ -127,7 +131,9 @@ def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
 def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-        parsed = parsed.dt.floor("D").astype(DATE_UNIT)
+        seconds = parsed.to_numpy().astype(DATE_UNIT)
+        days = seconds.astype("datetime64[D]")  # midnight, as a calendar date
+        parsed = pd.Series(days.astype(DATE_UNIT), index=series.index)
     else:
         parsed, bad = parse.dates(series, dayfirst)
         checks.add(bad, column, "bad date",
@@ -136,7 +142,7 @@ def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Serie
     outside = (parsed < EARLIEST) | (parsed >= LATEST)
     checks.add(outside, column, "bad date",
                f"date {{value}} is out of range ({EARLIEST:%Y-%m-%d} to "
-               f"{LATEST - pd.Timedelta(days=1):%Y-%m-%d})", parsed.dt.strftime("%Y-%m-%d"))
+               f"{LATEST - pd.Timedelta(days=1):%Y-%m-%d})", parsed)
     return parsed.where(~outside)
 
 
@@ -257,11 +263,14 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
         checks.add(won & deals["margin"].isna().to_numpy(), "margin", "missing margin",
                    "empty margin for a won deal with basis margin (fill it or set "
                    "default_margin in the config)")
-    first_row = deals.drop_duplicates("deal_id").set_index("deal_id")["line"]
-    duplicate = deals["deal_id"].notna() & deals["deal_id"].duplicated()
-    checks.add(duplicate, "deal_id", "duplicate deal_id",
-               "duplicate deal_id {value}", "'" + deals["deal_id"].astype("str") + "' (first on "
-               "row " + deals["deal_id"].map(first_row).astype("str") + ")")
+    duplicate = (deals["deal_id"].notna() & deals["deal_id"].duplicated()).to_numpy()
+    if duplicate.any():
+        first_row = deals.drop_duplicates("deal_id").set_index("deal_id")["line"]
+        ids = deals["deal_id"].astype("object").where(duplicate, "")
+        described = ("'" + ids.astype("str") + "' (first on row "
+                     + ids.map(first_row).fillna(0).astype("int64").astype("str") + ")")
+        checks.add(duplicate, "deal_id", "duplicate deal_id", "duplicate deal_id {value}",
+                   described)
     return deals, checks
 
 
