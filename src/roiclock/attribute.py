@@ -8,8 +8,9 @@ touch is credited in full to ``(unattributed)``.
 Without a touches file, each won deal's ``campaign`` column is its single touch, dated at the
 close (the CRM's source campaign is an explicit assignment, so the lookback does not apply).
 
-All passes are vectorized over touches sorted by (deal, touch date): per-deal quantities are
-``np.add.reduceat`` over contiguous groups, broadcast back with ``np.repeat``.
+All passes are vectorized and need no sort: per-deal quantities (oldest and newest touch,
+counts, weight totals) are scattered with ``np.maximum.at`` / ``np.bincount`` over integer deal
+codes and gathered back by indexing; campaigns are integer ranks (alphabetical, for ties).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def won_deals(inputs: Inputs, settings: Settings) -> pd.DataFrame:
 
 
 def _eligible_touches(inputs: Inputs, won: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """deal (row of ``won``), campaign, age_days of every eligible touch, sorted by deal, date."""
+    """deal (row of ``won``), campaign (alphabetical rank; the names in ``attrs["names"]``)
+    and age_days of every eligible touch."""
     if inputs.touches is None:
         rank, names = ranked(won["campaign"])
         has = rank >= 0
@@ -56,25 +58,24 @@ def _eligible_touches(inputs: Inputs, won: pd.DataFrame, settings: Settings) -> 
     rank, names = ranked(touches["campaign"])
     frame = pd.DataFrame({"deal": deal[keep], "campaign": rank[on_won][keep],
                           "age_days": age[keep]})
-    # by deal, then oldest touch first (largest age), campaign name to make ties stable
-    order = np.lexsort((frame["campaign"].to_numpy(), -frame["age_days"].to_numpy(),
-                        frame["deal"].to_numpy()))
-    frame = frame.iloc[order].reset_index(drop=True)
     frame.attrs["names"] = names
     return frame
 
 
-def _weights(deal: np.ndarray, age: np.ndarray, settings: Settings) -> np.ndarray:
-    """Unnormalized weight of each touch; rows are sorted by deal, then oldest first."""
+def _weights(deal: np.ndarray, age: np.ndarray, n_deals: int, settings: Settings
+             ) -> np.ndarray:
+    """Unnormalized weight of each touch (rows in any order; per-deal quantities are
+    scattered with ufunc.at and bincount, no sort)."""
     n = len(deal)
-    starts = np.flatnonzero(np.r_[True, deal[1:] != deal[:-1]]) if n else np.array([], int)
-    sizes = np.diff(np.r_[starts, n])
 
     def per_deal(values: np.ndarray) -> np.ndarray:
-        return np.repeat(np.add.reduceat(values, starts), sizes) if n else values
+        return np.bincount(deal, weights=values, minlength=n_deals)[deal]
 
-    oldest = np.repeat(age[starts], sizes)
-    newest = np.repeat(age[starts + sizes - 1], sizes)
+    oldest_by_deal = np.full(n_deals, np.iinfo("int64").min)
+    newest_by_deal = np.full(n_deals, np.iinfo("int64").max)
+    np.maximum.at(oldest_by_deal, deal, age)
+    np.minimum.at(newest_by_deal, deal, age)
+    oldest, newest = oldest_by_deal[deal], newest_by_deal[deal]
     model = settings.model
     if model == "linear":
         return np.ones(n)
@@ -123,7 +124,7 @@ def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
     won = won_deals(inputs, settings)
     touches = _eligible_touches(inputs, won, settings)
     deal = touches["deal"].to_numpy()
-    weights = _weights(deal, touches["age_days"].to_numpy(), settings)
+    weights = _weights(deal, touches["age_days"].to_numpy(), len(won), settings)
     totals = np.bincount(deal, weights=weights, minlength=len(won))
     share = weights / totals[deal] if len(deal) else weights
     names = list(touches.attrs["names"])
@@ -134,7 +135,8 @@ def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
     sums = pd.Series(share).groupby(deal * width + touches["campaign"].to_numpy(),
                                     sort=True).sum()
     sums = sums[sums.to_numpy() > 0]
-    missing = np.setdiff1d(np.arange(len(won)), sums.index.to_numpy() // width)
+    credited = np.bincount(sums.index.to_numpy() // width, minlength=len(won)) > 0
+    missing = np.flatnonzero(~credited)
     key = np.r_[sums.index.to_numpy(), missing * width + names.index(UNATTRIBUTED)]
     shares = np.r_[sums.to_numpy(), np.ones(len(missing))]
     order = np.argsort(key, kind="stable")
@@ -161,12 +163,15 @@ def source_positions(inputs: Inputs, keys) -> np.ndarray:
     deal = positions(touches["deal_id"], deals["deal_id"])
     rank, names = ranked(touches["campaign"])
     days = touches["touch_date"].to_numpy().astype("datetime64[D]").astype("int64")
-    key = (days - days.min(initial=0)) * (len(names) + 1) + rank
+    width = len(names) + 1
+    key = (days - days.min(initial=0)) * width + rank  # earliest day, then first name
     known = deal >= 0
-    best = pd.Series(key[known]).groupby(deal[known]).min()
+    best = np.full(len(deals), np.iinfo("int64").max)
+    np.minimum.at(best, deal[known], key[known])
+    has = best < np.iinfo("int64").max
+    name_position = positions(pd.Series(names, dtype=object), keys)
     out = np.full(len(deals), -1, dtype="int64")
-    out[best.index.to_numpy()] = positions(
-        pd.Series(np.asarray(names, dtype=object)[best.to_numpy() % (len(names) + 1)]), keys)
+    out[has] = name_position[best[has] % width]
     return out
 
 

@@ -7,7 +7,8 @@ then reads the file and types clean date and number columns itself; a column it 
 stays text for :mod:`roiclock.parse`.
 
 Values are not checked here (that is :mod:`roiclock.validate`): each frame keeps what the file
-holds under canonical names, plus ``line``, the row's line number in the file (header = 1).
+holds under canonical names, on a RangeIndex: the row at position i is line i + 2 of the file
+(the header is line 1).
 """
 
 from __future__ import annotations
@@ -158,9 +159,7 @@ def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = Non
     if table.num_rows == 0:
         raise InputError("no data rows (the file has only a header)", file=str(path),
                          row=FIRST_DATA_LINE)
-    frame = table.to_pandas()
-    frame.insert(0, "line", pd.RangeIndex(FIRST_DATA_LINE, FIRST_DATA_LINE + len(frame)))
-    return frame, delimiter
+    return table.to_pandas(), delimiter
 
 
 def read_inputs(spend: str | Path, deals: str | Path, touches: str | Path | None = None,

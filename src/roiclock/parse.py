@@ -34,6 +34,8 @@ def blank(text: pd.Series) -> pd.Series:
     categories are stripped, and merged where stripping makes two alike)."""
     if isinstance(text.dtype, pd.CategoricalDtype):
         stripped = pd.Series(text.cat.categories.astype("str")).str.strip()
+        if not ((stripped == "").any() or (stripped != text.cat.categories).any()):
+            return text  # already clean: no per-row work
         inverse, names = pd.factorize(stripped.where(stripped != ""))
         codes = text.cat.codes.to_numpy()
         new = np.full(len(codes), -1, dtype="int64")

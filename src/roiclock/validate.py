@@ -17,8 +17,9 @@ import pandas as pd
 
 from . import parse
 from .config import Settings
+from .frames import positions
 from .load import RawInputs
-from .schema import COLUMNS, NO_CHANNEL, STAGES, InputError
+from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, STAGES, InputError
 
 DATE_UNIT = "datetime64[s]"
 EARLIEST, LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")
@@ -34,9 +35,9 @@ class Inputs:
 
     Attributes
     ----------
-    spend : campaign, channel, date, amount, line
-    deals : deal_id, stage, close_date, amount, margin, created_date, campaign, line
-    touches : deal_id, campaign, touch_date, line; None when no touches file was given
+    spend : campaign, channel, date, amount
+    deals : deal_id, stage, close_date, amount, margin, created_date, campaign
+    touches : deal_id, campaign, touch_date; None when no touches file was given
     as_of : the first day whose data is not complete (rows dated on or after it are ignored)
     accounting : one row per file: kind, file, read, used, rejected, after_as_of
     rejects : one row per rejected input row: kind, file, row, column, reason, value, message
@@ -94,7 +95,7 @@ class _Checks:
         text = before + value + after if "{value}" in message else pd.Series(message,
                                                                              index=value.index)
         self.parts.append(pd.DataFrame({
-            "kind": self.kind, "file": self.file, "row": self.frame["line"][mask].to_numpy(),
+            "kind": self.kind, "file": self.file, "row": np.flatnonzero(mask) + FIRST_DATA_LINE,
             "column": column, "reason": reason, "value": value.to_numpy(),
             "message": text.to_numpy()}))
 
@@ -111,7 +112,7 @@ def _ambiguous(exc: parse.AmbiguousInput, checks: _Checks, column: str) -> Input
 
 def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
            decimal_hint: str) -> pd.DataFrame:
-    out = pd.DataFrame({"line": raw["line"]})
+    out = pd.DataFrame(index=raw.index)
     for column, how in COLUMNS[kind].items():
         if column not in raw:
             continue
@@ -265,7 +266,8 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
                    "default_margin in the config)")
     duplicate = (deals["deal_id"].notna() & deals["deal_id"].duplicated()).to_numpy()
     if duplicate.any():
-        first_row = deals.drop_duplicates("deal_id").set_index("deal_id")["line"]
+        first_row = (pd.Series(np.arange(len(deals)) + FIRST_DATA_LINE, index=deals.index)
+                     .groupby(deals["deal_id"], observed=True).first())
         ids = deals["deal_id"].astype("object").where(duplicate, "")
         described = ("'" + ids.astype("str") + "' (first on row "
                      + ids.map(first_row).fillna(0).astype("int64").astype("str") + ")")
@@ -280,10 +282,12 @@ def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals:
     touches = _typed(raw, "touches", checks, settings, hint)
     for column in ("deal_id", "campaign", "touch_date"):
         checks.add(touches[column].isna(), column, "empty value", f"empty {column}")
-    known = touches["deal_id"].isin(deals["deal_id"])
-    checks.add(~known, "deal_id", "touch for an unknown deal",
+    ids = deals["deal_id"].drop_duplicates()
+    row = positions(touches["deal_id"], ids)
+    checks.add(row < 0, "deal_id", "touch for an unknown deal",
                "touch for deal '{value}', which is not in the deals file", touches["deal_id"])
-    checks.add(~touches["deal_id"].isin(deals.loc[deal_ok, "deal_id"]), "deal_id",
+    ok_ids = deals.loc[deal_ok, "deal_id"]
+    checks.add(positions(touches["deal_id"], ok_ids) < 0, "deal_id",
                "touch for a rejected deal", "touch for deal '{value}', whose row was rejected",
                touches["deal_id"])
     return touches, checks
@@ -349,11 +353,10 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) ->
         touches = touches[~late["touches"]].reset_index(drop=True)
     parts = [c.rejects() for c in all_checks]
     rejects = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
-    return Inputs(spend[["campaign", "channel", "date", "amount", "line"]].reset_index(drop=True),
+    return Inputs(spend[["campaign", "channel", "date", "amount"]].reset_index(drop=True),
                   deals[["deal_id", "stage", "close_date", "amount", "margin", "created_date",
-                         "campaign", "line"]].reset_index(drop=True),
-                  None if touches is None else touches[["deal_id", "campaign", "touch_date",
-                                                        "line"]],
+                         "campaign"]].reset_index(drop=True),
+                  None if touches is None else touches[["deal_id", "campaign", "touch_date"]],
                   as_of, accounting, rejects[REJECT_COLUMNS])
 
 
