@@ -28,8 +28,9 @@ CREDIT_COLUMNS = ["deal_id", "campaign", "close_date", "share", "return"]
 
 def won_deals(inputs: Inputs, settings: Settings) -> pd.DataFrame:
     """Won deals with their ``value``: amount (revenue basis) or amount x margin."""
-    won = inputs.deals.loc[inputs.deals["stage"] == "won",
-                           ["deal_id", "close_date", "amount", "margin", "campaign"]]
+    is_won = (inputs.deals["stage"] == "won").to_numpy()
+    won = inputs.deals.loc[is_won, ["deal_id", "close_date", "amount", "margin", "campaign"]]
+    won = won.assign(deal_row=np.flatnonzero(is_won))
     value = won["amount"]
     if settings.basis == "margin":
         default = np.nan if settings.default_margin is None else settings.default_margin
@@ -48,7 +49,7 @@ def _eligible_touches(inputs: Inputs, won: pd.DataFrame, settings: Settings) -> 
         frame.attrs["names"] = names
         return frame
     touches = inputs.touches
-    deal = positions(touches["deal_id"], won["deal_id"])
+    deal = won_rows(inputs, won)
     on_won = deal >= 0
     deal = deal[on_won]
     close = won["close_date"].to_numpy()[deal]
@@ -60,6 +61,22 @@ def _eligible_touches(inputs: Inputs, won: pd.DataFrame, settings: Settings) -> 
                           "age_days": age[keep]})
     frame.attrs["names"] = names
     return frame
+
+
+def deal_rows(inputs: Inputs) -> np.ndarray:
+    """Each touch's deal as a row of ``inputs.deals`` (-1 if none), as validate found it."""
+    touches = inputs.touches
+    if "deal_row" in touches:
+        return touches["deal_row"].to_numpy()
+    return positions(touches["deal_id"], inputs.deals["deal_id"])
+
+
+def won_rows(inputs: Inputs, won: pd.DataFrame) -> np.ndarray:
+    """Each touch's deal as a row of ``won`` (-1 when not a won deal)."""
+    row = deal_rows(inputs)
+    won_row = np.full(len(inputs.deals) + 1, -1)
+    won_row[won["deal_row"].to_numpy()] = np.arange(len(won))
+    return won_row[row]  # row -1 reads the extra last slot: -1
 
 
 def _weights(deal: np.ndarray, age: np.ndarray, n_deals: int, settings: Settings
@@ -160,7 +177,7 @@ def source_positions(inputs: Inputs, keys) -> np.ndarray:
     if inputs.touches is None:
         return positions(deals["campaign"], keys)
     touches = inputs.touches
-    deal = positions(touches["deal_id"], deals["deal_id"])
+    deal = deal_rows(inputs)
     rank, names = ranked(touches["campaign"])
     days = touches["touch_date"].to_numpy().astype("datetime64[D]").astype("int64")
     width = len(names) + 1

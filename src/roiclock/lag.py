@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .attribute import deal_rows
 from .config import Settings
 from .mature import campaigns as campaign_table
 from .schema import NO_CHANNEL
@@ -72,7 +73,7 @@ def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> 
 def _first_touches(inputs: Inputs, end: np.ndarray, settings: Settings) -> pd.DataFrame:
     """Per deal (aligned with inputs.deals): the earliest eligible touch and its campaign."""
     deals, touches = inputs.deals, inputs.touches
-    row = pd.Index(deals["deal_id"]).get_indexer(touches["deal_id"])
+    row = deal_rows(inputs)
     known = row >= 0
     row = row[known]
     date = touches["touch_date"].to_numpy()[known]

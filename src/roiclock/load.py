@@ -110,8 +110,8 @@ def _first_line(exc: Exception) -> str:
 def _read_csv(path: Path, kind: str, mapping: dict[str, str]) -> tuple[pa.Table, dict, str]:
     sniffed = sniff(path)
     found = _match_columns(sniffed.header, kind, mapping, str(path))
-    text = {name: TEXT for name, canonical in found.items()
-            if COLUMNS[kind][canonical] == "text"}
+    text = {name: TEXT if COLUMNS[kind][canonical] == "text" else pa.string()
+            for name, canonical in found.items() if COLUMNS[kind][canonical] in ("text", "id")}
     try:
         table = pacsv.read_csv(
             path, read_options=pacsv.ReadOptions(encoding=sniffed.encoding),
@@ -151,6 +151,8 @@ def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = Non
             if not pa.types.is_dictionary(column.type):
                 column = pc.dictionary_encode(column.cast(pa.string()))
             table = table.set_column(i, name, column.cast(TEXT))
+        elif how == "id" and column.type != pa.string():
+            table = table.set_column(i, name, column.cast(pa.string()))
         elif pa.types.is_date(column.type):
             table = table.set_column(i, name, column.cast(pa.timestamp("s")))
         elif pa.types.is_floating(column.type) and pc.any(pc.is_nan(column)).as_py():

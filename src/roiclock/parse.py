@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .frames import has_untrimmed
+
 CURRENCY_MARKS = r"[€$£¥₹]|\b(?:EUR|USD|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|PLN|INR)\b"
 SPACES = r"[\s\u00a0\u202f']"
 NUMERIC_DAY = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T].*)?$"
@@ -42,6 +44,8 @@ def blank(text: pd.Series) -> pd.Series:
         new[codes >= 0] = inverse[codes[codes >= 0]]
         return pd.Series(pd.Categorical.from_codes(new, pd.Index(names, dtype="str")),
                          index=text.index)
+    if pd.api.types.is_string_dtype(text) and not has_untrimmed(text):
+        return text  # already clean: no per-row work
     out = text.astype("str").str.strip()
     return out.where(text.notna() & (out != ""), pd.NA)
 

@@ -6,11 +6,12 @@ UNATTRIBUTED = "(unattributed)"
 NO_CHANNEL = "(none)"
 STAGES = ("won", "lost", "open")
 
-# kind of each canonical column: "text", "date", "money" or "fraction".
+# kind of each canonical column: "text", "id" (text with as many values as rows: deal ids),
+# "date", "money" or "fraction".
 SPEND_COLUMNS = {"campaign": "text", "date": "date", "amount": "money", "channel": "text",
                  "currency": "text"}
 DEAL_COLUMNS = {
-    "deal_id": "text",
+    "deal_id": "id",
     "close_date": "date",
     "amount": "money",
     "campaign": "text",
@@ -19,7 +20,7 @@ DEAL_COLUMNS = {
     "margin": "fraction",
     "currency": "text",
 }
-TOUCH_COLUMNS = {"deal_id": "text", "campaign": "text", "touch_date": "date"}
+TOUCH_COLUMNS = {"deal_id": "id", "campaign": "text", "touch_date": "date"}
 
 COLUMNS = {"spend": SPEND_COLUMNS, "deals": DEAL_COLUMNS, "touches": TOUCH_COLUMNS}
 REQUIRED = {

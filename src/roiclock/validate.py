@@ -37,7 +37,8 @@ class Inputs:
     ----------
     spend : campaign, channel, date, amount
     deals : deal_id, stage, close_date, amount, margin, created_date, campaign
-    touches : deal_id, campaign, touch_date; None when no touches file was given
+    touches : deal_id, campaign, touch_date, deal_row (the row of its deal in ``deals``, -1
+        when that deal closed on or after as-of); None when no touches file was given
     as_of : the first day whose data is not complete (rows dated on or after it are ignored)
     accounting : one row per file: kind, file, read, used, rejected, after_as_of
     rejects : one row per rejected input row: kind, file, row, column, reason, value, message
@@ -118,7 +119,7 @@ def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
             continue
         series = raw[column]
         try:
-            if how == "text":
+            if how in ("text", "id"):
                 out[column] = parse.blank(series)
             elif how == "date":
                 out[column] = _date(series, column, checks, settings.dayfirst)
@@ -132,9 +133,12 @@ def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
 def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-        seconds = parsed.to_numpy().astype(DATE_UNIT)
-        days = seconds.astype("datetime64[D]")  # midnight, as a calendar date
-        parsed = pd.Series(days.astype(DATE_UNIT), index=series.index)
+        seconds = parsed.to_numpy().astype(DATE_UNIT).view("int64").copy()
+        day, nat = 86_400, np.iinfo("int64").min  # NaT is the smallest int64
+        timed = (seconds % day != 0) & (seconds != nat)
+        if timed.any():  # a time of day: keep the calendar date
+            seconds[timed] -= seconds[timed] % day
+        parsed = pd.Series(seconds.view(DATE_UNIT), index=series.index)
     else:
         parsed, bad = parse.dates(series, dayfirst)
         checks.add(bad, column, "bad date",
@@ -282,14 +286,17 @@ def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals:
     touches = _typed(raw, "touches", checks, settings, hint)
     for column in ("deal_id", "campaign", "touch_date"):
         checks.add(touches[column].isna(), column, "empty value", f"empty {column}")
-    ids = deals["deal_id"].drop_duplicates()
-    row = positions(touches["deal_id"], ids)
+    # one lookup of every touch's deal: its row among the deals kept (duplicates rejected)
+    first = ~deals["deal_id"].duplicated().to_numpy() & deals["deal_id"].notna().to_numpy()
+    firsts = np.flatnonzero(first)
+    row = positions(touches["deal_id"], deals["deal_id"].iloc[firsts])
+    row = np.where(row >= 0, firsts[np.maximum(row, 0)], -1)
     checks.add(row < 0, "deal_id", "touch for an unknown deal",
                "touch for deal '{value}', which is not in the deals file", touches["deal_id"])
-    ok_ids = deals.loc[deal_ok, "deal_id"]
-    checks.add(positions(touches["deal_id"], ok_ids) < 0, "deal_id",
+    checks.add((row >= 0) & ~deal_ok[np.maximum(row, 0)], "deal_id",
                "touch for a rejected deal", "touch for deal '{value}', whose row was rejected",
                touches["deal_id"])
+    touches["deal_row"] = row
     return touches, checks
 
 
@@ -348,15 +355,22 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) ->
         {"kind": c.kind, "file": c.file, "read": len(c.frame),
          "used": int((~late[c.kind]).sum()), "rejected": int(c.rejected.sum()),
          "after_as_of": int(late[c.kind].sum())} for c in all_checks])
-    spend, deals = spend[~late["spend"]], deals[~late["deals"]]
     if touches is not None:
+        # deal_row: the touch's deal as a row of the final deals frame (-1: dropped as late)
+        kept = np.zeros(len(raw.deals), dtype=bool)
+        kept[deals.index[~late["deals"].to_numpy()]] = True
+        final_row = np.cumsum(kept) - 1
+        row = touches["deal_row"].to_numpy()
+        touches = touches.assign(deal_row=np.where(kept[row], final_row[row], -1))
         touches = touches[~late["touches"]].reset_index(drop=True)
+    spend, deals = spend[~late["spend"]], deals[~late["deals"]]
     parts = [c.rejects() for c in all_checks]
     rejects = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
     return Inputs(spend[["campaign", "channel", "date", "amount"]].reset_index(drop=True),
                   deals[["deal_id", "stage", "close_date", "amount", "margin", "created_date",
                          "campaign"]].reset_index(drop=True),
-                  None if touches is None else touches[["deal_id", "campaign", "touch_date"]],
+                  None if touches is None else touches[["deal_id", "campaign", "touch_date",
+                                                        "deal_row"]],
                   as_of, accounting, rejects[REJECT_COLUMNS])
 
 
