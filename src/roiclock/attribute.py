@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
-from .frames import positions
+from .frames import positions, take
 from .schema import UNATTRIBUTED
 from .validate import Inputs
 
@@ -149,13 +149,13 @@ def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
         names.append(UNATTRIBUTED)
     width = len(names)
     # one (deal, campaign) key: shares of a campaign touched twice in a deal add up
-    sums = pd.Series(share).groupby(deal * width + touches["campaign"].to_numpy(),
-                                    sort=True).sum()
-    sums = sums[sums.to_numpy() > 0]
-    credited = np.bincount(sums.index.to_numpy() // width, minlength=len(won)) > 0
+    keys, inverse = np.unique(deal * width + touches["campaign"].to_numpy(), return_inverse=True)
+    sums = np.bincount(inverse, weights=share, minlength=len(keys))
+    keys, sums = keys[sums > 0], sums[sums > 0]
+    credited = np.bincount(keys // width, minlength=len(won)) > 0
     missing = np.flatnonzero(~credited)
-    key = np.r_[sums.index.to_numpy(), missing * width + names.index(UNATTRIBUTED)]
-    shares = np.r_[sums.to_numpy(), np.ones(len(missing))]
+    key = np.r_[keys, missing * width + names.index(UNATTRIBUTED)]
+    shares = np.r_[sums, np.ones(len(missing))]
     order = np.argsort(key, kind="stable")
     key, shares = key[order], shares[order]
     rows = key // width
@@ -179,7 +179,7 @@ def source_positions(inputs: Inputs, keys) -> np.ndarray:
     touches = inputs.touches
     deal = deal_rows(inputs)
     rank, names = ranked(touches["campaign"])
-    days = touches["touch_date"].to_numpy().astype("datetime64[D]").astype("int64")
+    days = touches["touch_date"].to_numpy().astype("datetime64[s]").view("int64") // 86_400
     width = len(names) + 1
     key = (days - days.min(initial=0)) * width + rank  # earliest day, then first name
     known = deal >= 0
@@ -201,6 +201,6 @@ def ranked(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         rank = np.empty(len(order), dtype="int64")
         rank[order] = np.arange(len(order))
         codes = values.cat.codes.to_numpy()
-        return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), names[order]
+        return take(rank, codes).astype("int64"), names[order]
     codes, names = pd.factorize(values, sort=True)
     return codes.astype("int64"), np.asarray(names, dtype=object)

@@ -18,52 +18,65 @@ import numpy as np
 import pandas as pd
 
 
-def _plain(value) -> object:
-    """A cell as a JSON-ready Python value (None for no value)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    return str(value)
+def _values(column: pd.Series) -> list:
+    """A column as JSON-ready Python values (None for no value), converted column-wise."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        text = column.dt.strftime("%Y-%m-%d")
+        return [None if pd.isna(v) else v for v in text.astype(object)]
+    if pd.api.types.is_bool_dtype(column):
+        return [None if v is pd.NA or v is None else bool(v) for v in column.astype(object)]
+    if pd.api.types.is_integer_dtype(column):
+        return [None if v is pd.NA or v is None else int(v) for v in column.astype(object)]
+    if pd.api.types.is_float_dtype(column):
+        values = column.to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.isfinite(values)
+        return [v if ok else None for v, ok in zip(values.tolist(), finite.tolist())]
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+            else str(v) for v in column.astype(object)]
 
 
 def records(table: pd.DataFrame) -> list[dict]:
     """The table as a list of plain records (a few per group and window, never per deal)."""
-    columns = list(table.columns)
-    return [dict(zip(columns, map(_plain, row)))
-            for row in table.itertuples(index=False, name=None)]
+    columns = {name: _values(table[name]) for name in table.columns}
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(value) -> str:
-    """Plain text for one CSV cell. Text that a spreadsheet would run as a formula (starting
-    with = + - @ tab or CR, e.g. a campaign named '=HYPERLINK(...)') gets a leading quote;
-    numbers are never touched."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
+def _number_text(value: float) -> str:
+    """Shortest text that reads back as the same float, never in exponent form."""
+    text = repr(value)
+    if "e" in text or "E" in text:
         return np.format_float_positional(value, unique=True, trim="-")
-    return str(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _cells(values: list) -> list[str]:
+    """Plain text for the CSV cells of one column. Text that a spreadsheet would run as a
+    formula (starting with = + - @ tab or CR, e.g. a campaign named '=HYPERLINK(...)') gets a
+    leading quote; numbers are never touched."""
+    out = []
+    for value in values:
+        if value is None:
+            out.append("")
+        elif isinstance(value, str):
+            out.append("'" + value if value.startswith(FORMULA_STARTS) else value)
+        elif isinstance(value, bool):
+            out.append("true" if value else "false")
+        elif isinstance(value, float):
+            out.append(_number_text(value))
+        else:
+            out.append(str(value))
+    return out
 
 
 def to_csv(table: pd.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.columns)
-    for record in records(table):
-        writer.writerow([_csv_cell(v) for v in record.values()])
+    columns = [_cells(_values(table[name])) for name in table.columns]
+    writer.writerows(zip(*columns))
     return buffer.getvalue()
 
 

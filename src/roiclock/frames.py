@@ -29,13 +29,20 @@ def arrow(values: pd.Series) -> pa.ChunkedArray:
     return out if out.type == pa.string() else out.cast(pa.string())
 
 
+def take(array: np.ndarray, index: np.ndarray, missing=-1) -> np.ndarray:
+    """array[index], with ``missing`` where index is -1 (array may be empty)."""
+    ok = index >= 0
+    out = np.full(len(index), missing, dtype=array.dtype if len(array) else object)
+    out[ok] = array[index[ok]]
+    return out
+
+
 def positions(values: pd.Series, keys) -> np.ndarray:
     """For each value, its position in ``keys`` (unique), or -1. Categorical values are
     looked up once per category; many distinct strings go through pyarrow on both cores."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
         by_category = pd.Index(keys).get_indexer(values.cat.categories)
-        return np.where(codes >= 0, by_category[np.maximum(codes, 0)], -1)
+        return take(by_category, values.cat.codes.to_numpy()).astype("int64")
     keys = pd.Series(keys) if not isinstance(keys, pd.Series) else keys
     if isinstance(keys.dtype, pd.CategoricalDtype):
         keys = keys.astype("str")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import parse
 from .config import Settings
-from .frames import positions
+from .frames import positions, take
 from .load import RawInputs
 from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, STAGES, InputError
 
@@ -233,8 +233,13 @@ def _stages(text: pd.Series, stages: dict) -> tuple[pd.Series, pd.Series]:
             rest = stage
             continue
         labels.update({str(name).strip().casefold(): stage for name in names})
-    folded = text.str.casefold()
-    stage = folded.map(labels)
+    if isinstance(text.dtype, pd.CategoricalDtype):  # map each label once, not each row
+        categories = pd.Series(text.cat.categories.astype("str"))
+        by_category = categories.str.casefold().map(labels).to_numpy(dtype=object)
+        stage = pd.Series(take(by_category, text.cat.codes.to_numpy(), None),
+                          index=text.index, dtype=object)
+    else:
+        stage = text.str.casefold().map(labels)
     if rest is not None:
         stage = stage.where(stage.notna() | text.isna(), rest)
     unknown = text.notna() & stage.isna()
@@ -290,7 +295,7 @@ def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals:
     first = ~deals["deal_id"].duplicated().to_numpy() & deals["deal_id"].notna().to_numpy()
     firsts = np.flatnonzero(first)
     row = positions(touches["deal_id"], deals["deal_id"].iloc[firsts])
-    row = np.where(row >= 0, firsts[np.maximum(row, 0)], -1)
+    row = take(firsts, row).astype("int64")
     checks.add(row < 0, "deal_id", "touch for an unknown deal",
                "touch for deal '{value}', which is not in the deals file", touches["deal_id"])
     checks.add((row >= 0) & ~deal_ok[np.maximum(row, 0)], "deal_id",
