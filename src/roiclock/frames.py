@@ -31,10 +31,43 @@ def arrow(values: pd.Series) -> pa.ChunkedArray:
 
 def take(array: np.ndarray, index: np.ndarray, missing=-1) -> np.ndarray:
     """array[index], with ``missing`` where index is -1 (array may be empty)."""
-    ok = index >= 0
-    out = np.full(len(index), missing, dtype=array.dtype if len(array) else object)
-    out[ok] = array[index[ok]]
-    return out
+    if len(array) == 0:
+        return np.full(len(index), missing, dtype=object if missing is None else "int64")
+    return np.where(index >= 0, array[np.maximum(index, 0)], missing)
+
+
+def _ymd(days: np.ndarray):
+    """Year*12+month index and day of month of datetime64[D] values."""
+    month = days.astype("datetime64[M]")
+    day = (days - month.astype("datetime64[D]")).astype("int64") + 1
+    return month.astype("int64"), day
+
+
+def months_since(start, end) -> np.ndarray:
+    """Whole calendar months m from ``start`` to ``end`` (datetime64 arrays): the largest m
+    with start + m months <= end, a month-end start clamped as pandas DateOffset does
+    (2024-01-31 + 1 month = 2024-02-29). Negative when end is before start."""
+    start = np.asarray(start).astype("datetime64[D]")
+    end = np.asarray(end).astype("datetime64[D]")
+    start_month, start_day = _ymd(start)
+    end_month, end_day = _ymd(end)
+    months = end_month - start_month
+    end_month_start = end.astype("datetime64[M]")
+    days_in_end_month = ((end_month_start + 1).astype("datetime64[D]")
+                         - end_month_start.astype("datetime64[D]")).astype("int64")
+    # start + months months lands in end's month, on start's day clamped to its length
+    return months - (np.minimum(start_day, days_in_end_month) > end_day)
+
+
+def cumulative_by_month(group: np.ndarray, months: np.ndarray, values: np.ndarray,
+                        n_groups: int, last: int) -> np.ndarray:
+    """C[g, k] = sum of values of group g with months < k, for k = 0..last (rows whose group
+    is -1 or whose months is NaT-derived garbage are skipped by the caller)."""
+    col = np.clip(months, -1, last) + 1            # 0..last+1; months >= last never counts
+    ok = group >= 0
+    flat = np.bincount(group[ok] * (last + 2) + col[ok], weights=values[ok],
+                       minlength=n_groups * (last + 2)).astype("float64")
+    return np.cumsum(flat.reshape(n_groups, last + 2), axis=1)[:, :last + 1]
 
 
 def positions(values: pd.Series, keys) -> np.ndarray:

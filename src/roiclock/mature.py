@@ -16,7 +16,7 @@ import pandas as pd
 
 from .attribute import source_positions
 from .config import Settings
-from .frames import positions
+from .frames import cumulative_by_month, months_since, positions
 from .schema import NO_CHANNEL, UNATTRIBUTED
 from .validate import Inputs
 
@@ -48,16 +48,16 @@ def campaigns(inputs: Inputs, credits: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["launch", "campaign"], kind="stable").reset_index(drop=True)
 
 
-def _sum_before(rows: pd.DataFrame, date_col: str, value_col: str, keys: pd.Series,
-                ends: pd.Series, pos: np.ndarray | None = None) -> np.ndarray:
-    """For each campaign i: sum of rows[value_col] with campaign keys[i] and date < ends[i].
-    ``pos`` (each row's campaign position in ``keys``) saves the lookup when known."""
-    pos = positions(rows["campaign"], keys) if pos is None else pos
-    known = pos >= 0
-    pos = pos[known]
-    before = rows[date_col].to_numpy()[known] < ends.to_numpy()[pos]
-    return np.bincount(pos[before], weights=rows[value_col].to_numpy()[known][before],
-                       minlength=len(keys))
+def cumulative(dates, values, pos: np.ndarray, launch: pd.Series, last: int) -> np.ndarray:
+    """C[i, k] = sum of ``values`` of campaign i (row positions ``pos``, -1 for none) dated
+    before launch_i + k calendar months, for k = 0..last. One pass over the rows."""
+    dates = np.asarray(dates)
+    values = np.asarray(values, dtype="float64")
+    ok = (pos >= 0) & ~np.isnat(dates)
+    launch_days = launch.to_numpy().astype("datetime64[D]")
+    months = np.full(len(pos), last, dtype="int64")
+    months[ok] = months_since(launch_days[pos[ok]], dates[ok])
+    return cumulative_by_month(np.where(ok, pos, -1), months, values, len(launch), last)
 
 
 def _roi(cost, ret):
@@ -70,40 +70,33 @@ KPIS = ["opportunities", "pipeline", "won_deals", "lost_deals", "win_rate",
         "cost_per_opportunity"]
 
 
-def _sourced(inputs: Inputs, table: pd.DataFrame) -> dict:
-    """Deals by the campaign that sourced them (positions in ``table``), split as _kpis needs:
-    created (with a created date), won and lost; with a value column for the pipeline."""
+def _kpi_sums(inputs: Inputs, table: pd.DataFrame, last: int) -> dict:
+    """Cumulative counts by month over the deals each campaign sourced (first touch, or the
+    deal's campaign): created (with a created date), their pipeline value, won and lost."""
     deals = inputs.deals
     pos = source_positions(inputs, table["campaign"])
-    frame = pd.DataFrame({"pos": pos, "created_date": deals["created_date"].to_numpy(),
-                          "close_date": deals["close_date"].to_numpy(),
-                          "one": 1.0, "value": deals["amount"].fillna(0.0).to_numpy()})
     stage = deals["stage"].to_numpy()
-    return {"created": frame[frame["created_date"].notna().to_numpy()],
-            "won": frame[stage == "won"], "lost": frame[stage == "lost"]}
+    ones = np.ones(len(deals))
+    launch = table["launch"]
+    created, closed = deals["created_date"].to_numpy(), deals["close_date"].to_numpy()
+    return {
+        "opportunities": cumulative(created, ones, pos, launch, last),
+        "pipeline": cumulative(created, deals["amount"].fillna(0.0).to_numpy(), pos, launch,
+                               last),
+        "won_deals": cumulative(closed, ones, np.where(stage == "won", pos, -1), launch, last),
+        "lost_deals": cumulative(closed, ones, np.where(stage == "lost", pos, -1), launch,
+                                 last)}
 
 
-def _sum_sourced(part: pd.DataFrame, date_col: str, value_col: str, ends: pd.Series
-                 ) -> np.ndarray:
-    pos = part["pos"].to_numpy()
-    known = pos >= 0
-    before = part[date_col].to_numpy()[known] < ends.to_numpy()[pos[known]]
-    return np.bincount(pos[known][before], weights=part[value_col].to_numpy()[known][before],
-                       minlength=len(ends))
-
-
-def _kpis(sourced: dict, ends: pd.Series, cost: np.ndarray) -> dict:
-    """Leading indicators of each campaign before its window end, over the deals it sourced
-    (first touch, or the deal's campaign): opportunities (deals of any stage created before
-    the end; deals without a created date are not counted), their pipeline value, won and
-    lost deals closed before the end, win rate = won / (won + lost), cost per opportunity."""
-    opportunities = _sum_sourced(sourced["created"], "created_date", "one", ends)
-    pipeline = _sum_sourced(sourced["created"], "created_date", "value", ends)
-    won = _sum_sourced(sourced["won"], "close_date", "one", ends)
-    lost = _sum_sourced(sourced["lost"], "close_date", "one", ends)
+def _kpis(sums: dict, months: int, cost: np.ndarray) -> dict:
+    """Leading indicators of each campaign before its window end: opportunities (deals of any
+    stage created before the end; deals without a created date are not counted), their
+    pipeline value, won and lost deals closed before the end, win rate = won / (won + lost),
+    cost per opportunity."""
+    at = {name: values[:, months] for name, values in sums.items()}
+    won, lost, opportunities = at["won_deals"], at["lost_deals"], at["opportunities"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {"opportunities": opportunities, "pipeline": pipeline, "won_deals": won,
-                "lost_deals": lost, "win_rate": won / (won + lost),
+        return {**at, "win_rate": won / (won + lost),
                 "cost_per_opportunity": np.where(opportunities > 0, cost / opportunities,
                                                  np.nan)}
 
@@ -115,23 +108,27 @@ def campaign_windows(inputs: Inputs, credits: pd.DataFrame, settings: Settings) 
     then the leading indicators (see ``_kpis``).
     """
     table = campaigns(inputs, credits)
-    sourced = _sourced(inputs, table)
-    spend_pos = positions(inputs.spend["campaign"], table["campaign"])
-    credit_pos = positions(credits["campaign"], table["campaign"])
+    last = max(settings.windows)
+    launch = table["launch"]
+    cost_by_month = cumulative(inputs.spend["date"].to_numpy(), inputs.spend["amount"],
+                               positions(inputs.spend["campaign"], table["campaign"]),
+                               launch, last) * settings.cost_multiplier
+    return_by_month = cumulative(credits["close_date"].to_numpy(), credits["return"],
+                                 positions(credits["campaign"], table["campaign"]), launch,
+                                 last)
+    kpi_sums = _kpi_sums(inputs, table, last)
     parts = []
-    for months in settings.windows:  # a handful of windows; each pass is vectorized
-        ends = (table["launch"] + pd.DateOffset(months=months)).astype(table["launch"].dtype)
+    for months in settings.windows:  # a handful of windows
+        ends = (launch + pd.DateOffset(months=months)).astype(launch.dtype)
         mature = (ends <= inputs.as_of).to_numpy()
-        cost = _sum_before(inputs.spend, "date", "amount", table["campaign"], ends, spend_pos)
-        ret = _sum_before(credits, "close_date", "return", table["campaign"], ends, credit_pos)
-        cost = np.where(mature, cost * settings.cost_multiplier, np.nan)
-        ret = np.where(mature, ret, np.nan)
+        cost = np.where(mature, cost_by_month[:, months], np.nan)
+        ret = np.where(mature, return_by_month[:, months], np.nan)
         kpis = {name: np.where(mature, values, np.nan)
-                for name, values in _kpis(sourced, ends, cost).items()}
+                for name, values in _kpis(kpi_sums, months, cost).items()}
         parts.append(pd.DataFrame({
             "campaign": table["campaign"], "window_months": months, "window_end": ends,
             "mature": mature, "cost": cost, "return": ret, "roi": _roi(cost, ret),
-            "channel": table["channel"], "launch": table["launch"], **kpis}))
+            "channel": table["channel"], "launch": launch, **kpis}))
     out = pd.concat(parts, ignore_index=True)
     order = {c: i for i, c in enumerate(table["campaign"])}
     out["_order"] = out["campaign"].map(order)

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
-from .frames import positions
-from .mature import _sum_before, campaigns as campaign_table
+from .frames import months_since, positions
+from .mature import campaigns as campaign_table, cumulative
 from .validate import Inputs
 
 COHORTS = ("campaign", "month")
@@ -79,17 +79,14 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
         raise ValueError(f"cohort must be one of {COHORTS}, got {cohort!r}")
     table = campaign_table(inputs, credits)
     ages = _ages_vector(table["launch"], inputs.as_of, target)
-    ret = np.full((len(table), target + 1), np.nan)
-    cost = np.full((len(table), target + 1), np.nan)
-    credit_pos = positions(credits["campaign"], table["campaign"])
-    spend_pos = positions(inputs.spend["campaign"], table["campaign"])
-    for k in range(target + 1):  # one vectorized pass per development month
-        ends = (table["launch"] + pd.DateOffset(months=k)).astype(table["launch"].dtype)
-        seen = ages >= k
-        ret[seen, k] = _sum_before(credits, "close_date", "return", table["campaign"],
-                                   ends, credit_pos)[seen]
-        cost[seen, k] = _sum_before(inputs.spend, "date", "amount", table["campaign"],
-                                    ends, spend_pos)[seen] * settings.cost_multiplier
+    ret = cumulative(credits["close_date"].to_numpy(), credits["return"],
+                     positions(credits["campaign"], table["campaign"]), table["launch"], target)
+    cost = cumulative(inputs.spend["date"].to_numpy(), inputs.spend["amount"],
+                      positions(inputs.spend["campaign"], table["campaign"]), table["launch"],
+                      target) * settings.cost_multiplier
+    unobserved = np.arange(target + 1)[None, :] > ages[:, None]
+    ret[unobserved] = np.nan
+    cost[unobserved] = np.nan
     if cohort == "campaign":
         return Triangle(pd.Index(table["campaign"], name="campaign"), ages, ret, cost)
     month = table["launch"].dt.strftime("%Y-%m").to_numpy()
@@ -106,14 +103,9 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
 
 
 def _ages_vector(launch: pd.Series, as_of: pd.Timestamp, target: int) -> np.ndarray:
-    """Whole calendar months from launch to as-of (launch + k months <= as-of), <= target."""
-    months = ((as_of.year - launch.dt.year) * 12 + (as_of.month - launch.dt.month))
-    months = np.maximum(months.to_numpy(dtype="int64"), 0)
-    ages = np.zeros(len(launch), dtype="int64")
-    for k in range(target + 1):  # a handful of months: vectorized per month
-        ends = launch + pd.DateOffset(months=k)
-        ages = np.where((ends <= as_of).to_numpy(), k, ages)
-    return np.minimum(ages, np.minimum(months, target)) if len(launch) else ages
+    """Whole calendar months from launch to as-of (launch + k months <= as-of), 0..target."""
+    as_of_days = np.full(len(launch), np.datetime64(as_of.date(), "D"))
+    return np.clip(months_since(launch.to_numpy(), as_of_days), 0, target)
 
 
 def _sigma2(C: np.ndarray, ages: np.ndarray, f: np.ndarray) -> np.ndarray:
