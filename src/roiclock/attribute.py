@@ -201,6 +201,6 @@ def ranked(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         rank = np.empty(len(order), dtype="int64")
         rank[order] = np.arange(len(order))
         codes = values.cat.codes.to_numpy()
-        return take(rank, codes).astype("int64"), names[order]
+        return take(rank, codes), names[order]
     codes, names = pd.factorize(values, sort=True)
     return codes.astype("int64"), np.asarray(names, dtype=object)

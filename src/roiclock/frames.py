@@ -30,31 +30,44 @@ def arrow(values: pd.Series) -> pa.ChunkedArray:
 
 
 def take(array: np.ndarray, index: np.ndarray, missing=-1) -> np.ndarray:
-    """array[index], with ``missing`` where index is -1 (array may be empty)."""
-    if len(array) == 0:
-        return np.full(len(index), missing, dtype=object if missing is None else "int64")
-    return np.where(index >= 0, array[np.maximum(index, 0)], missing)
+    """array[index], with ``missing`` where index is -1 (array may be empty): one gather,
+    index -1 reading the appended ``missing``."""
+    dtype = object if missing is None else np.result_type(np.asarray(array).dtype,
+                                                          np.min_scalar_type(missing))
+    return np.append(np.asarray(array, dtype=dtype), np.array([missing], dtype=dtype))[index]
 
 
-def _ymd(days: np.ndarray):
-    """Year*12+month index and day of month of datetime64[D] values."""
-    month = days.astype("datetime64[M]")
-    day = (days - month.astype("datetime64[D]")).astype("int64") + 1
-    return month.astype("int64"), day
+DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def civil(days: np.ndarray):
+    """(year, month 1..12, day 1..31) of integer days since 1970-01-01, in integer arithmetic
+    (H. Hinnant's civil_from_days): several times faster than numpy's datetime64[M] cast."""
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def _days(values) -> np.ndarray:
+    return np.asarray(values).astype("datetime64[D]").view("int64")
 
 
 def months_since(start, end) -> np.ndarray:
     """Whole calendar months m from ``start`` to ``end`` (datetime64 arrays): the largest m
     with start + m months <= end, a month-end start clamped as pandas DateOffset does
     (2024-01-31 + 1 month = 2024-02-29). Negative when end is before start."""
-    start = np.asarray(start).astype("datetime64[D]")
-    end = np.asarray(end).astype("datetime64[D]")
-    start_month, start_day = _ymd(start)
-    end_month, end_day = _ymd(end)
-    months = end_month - start_month
-    end_month_start = end.astype("datetime64[M]")
-    days_in_end_month = ((end_month_start + 1).astype("datetime64[D]")
-                         - end_month_start.astype("datetime64[D]")).astype("int64")
+    start_year, start_month, start_day = civil(_days(start))
+    end_year, end_month, end_day = civil(_days(end))
+    months = (end_year - start_year) * 12 + (end_month - start_month)
+    leap = (end_year % 4 == 0) & ((end_year % 100 != 0) | (end_year % 400 == 0))
+    days_in_end_month = DAYS_IN_MONTH[end_month - 1] + (leap & (end_month == 2))
     # start + months months lands in end's month, on start's day clamped to its length
     return months - (np.minimum(start_day, days_in_end_month) > end_day)
 

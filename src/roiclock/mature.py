@@ -48,16 +48,25 @@ def campaigns(inputs: Inputs, credits: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["launch", "campaign"], kind="stable").reset_index(drop=True)
 
 
-def cumulative(dates, values, pos: np.ndarray, launch: pd.Series, last: int) -> np.ndarray:
-    """C[i, k] = sum of ``values`` of campaign i (row positions ``pos``, -1 for none) dated
-    before launch_i + k calendar months, for k = 0..last. One pass over the rows."""
+def month_index(dates, pos: np.ndarray, launch: pd.Series, last: int):
+    """Per row: calendar months from its campaign's launch (``pos``: the campaign's row in
+    ``launch``, -1 for none) to its date, and the rows that count (a campaign and a date)."""
     dates = np.asarray(dates)
-    values = np.asarray(values, dtype="float64")
     ok = (pos >= 0) & ~np.isnat(dates)
     launch_days = launch.to_numpy().astype("datetime64[D]")
     months = np.full(len(pos), last, dtype="int64")
     months[ok] = months_since(launch_days[pos[ok]], dates[ok])
-    return cumulative_by_month(np.where(ok, pos, -1), months, values, len(launch), last)
+    return months, np.where(ok, pos, -1)
+
+
+def cumulative(dates, values, pos: np.ndarray, launch: pd.Series, last: int,
+               months=None) -> np.ndarray:
+    """C[i, k] = sum of ``values`` of campaign i (row positions ``pos``, -1 for none) dated
+    before launch_i + k calendar months, for k = 0..last. One pass over the rows; ``months``
+    (from :func:`month_index`) saves the date arithmetic when known."""
+    months, pos = month_index(dates, pos, launch, last) if months is None else months
+    return cumulative_by_month(pos, months, np.asarray(values, dtype="float64"), len(launch),
+                               last)
 
 
 def _roi(cost, ret):
@@ -78,14 +87,16 @@ def _kpi_sums(inputs: Inputs, table: pd.DataFrame, last: int) -> dict:
     stage = deals["stage"].to_numpy()
     ones = np.ones(len(deals))
     launch = table["launch"]
-    created, closed = deals["created_date"].to_numpy(), deals["close_date"].to_numpy()
+    created = month_index(deals["created_date"].to_numpy(), pos, launch, last)
+    closed_months, closed_pos = month_index(deals["close_date"].to_numpy(), pos, launch, last)
     return {
-        "opportunities": cumulative(created, ones, pos, launch, last),
-        "pipeline": cumulative(created, deals["amount"].fillna(0.0).to_numpy(), pos, launch,
-                               last),
-        "won_deals": cumulative(closed, ones, np.where(stage == "won", pos, -1), launch, last),
-        "lost_deals": cumulative(closed, ones, np.where(stage == "lost", pos, -1), launch,
-                                 last)}
+        "opportunities": cumulative(None, ones, pos, launch, last, created),
+        "pipeline": cumulative(None, deals["amount"].fillna(0.0).to_numpy(), pos, launch, last,
+                               created),
+        "won_deals": cumulative(None, ones, pos, launch, last,
+                                (closed_months, np.where(stage == "won", closed_pos, -1))),
+        "lost_deals": cumulative(None, ones, pos, launch, last,
+                                 (closed_months, np.where(stage == "lost", closed_pos, -1)))}
 
 
 def _kpis(sums: dict, months: int, cost: np.ndarray) -> dict:
