@@ -179,12 +179,15 @@ def source_positions(inputs: Inputs, keys) -> np.ndarray:
     touches = inputs.touches
     deal = deal_rows(inputs)
     rank, names = ranked(touches["campaign"])
-    days = touches["touch_date"].to_numpy().astype("datetime64[s]").view("int64") // 86_400
+    seconds = touches["touch_date"].to_numpy().astype("datetime64[s]", copy=False)
     width = len(names) + 1
-    key = (days - days.min(initial=0)) * width + rank  # earliest day, then first name
-    known = deal >= 0
-    best = np.full(len(deals), np.iinfo("int64").max)
-    np.minimum.at(best, deal[known], key[known])
+    key = seconds.view("int64") // 86_400  # days
+    key -= key.min(initial=0)
+    key *= width
+    key += rank  # earliest day, then first name
+    best = np.full(len(deals) + 1, np.iinfo("int64").max)
+    np.minimum.at(best, deal, key)  # deal -1 (none) lands in the extra last slot
+    best = best[:-1]
     has = best < np.iinfo("int64").max
     name_position = positions(pd.Series(names, dtype=object), keys)
     out = np.full(len(deals), -1, dtype="int64")

@@ -273,7 +273,9 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
         checks.add(won & deals["margin"].isna().to_numpy(), "margin", "missing margin",
                    "empty margin for a won deal with basis margin (fill it or set "
                    "default_margin in the config)")
-    duplicate = (deals["deal_id"].notna() & deals["deal_id"].duplicated()).to_numpy()
+    repeated = deals["deal_id"].duplicated().to_numpy()
+    checks.first_of_id = ~repeated & deals["deal_id"].notna().to_numpy()
+    duplicate = deals["deal_id"].notna().to_numpy() & repeated
     if duplicate.any():
         first_row = (pd.Series(np.arange(len(deals)) + FIRST_DATA_LINE, index=deals.index)
                      .groupby(deals["deal_id"], observed=True).first())
@@ -286,13 +288,13 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
 
 
 def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals: pd.DataFrame,
-             deal_ok: np.ndarray):
+             deal_ok: np.ndarray, first_of_id: np.ndarray):
     checks = _Checks("touches", file, raw)
     touches = _typed(raw, "touches", checks, settings, hint)
     for column in ("deal_id", "campaign", "touch_date"):
         checks.add(touches[column].isna(), column, "empty value", f"empty {column}")
     # one lookup of every touch's deal: its row among the deals kept (duplicates rejected)
-    first = ~deals["deal_id"].duplicated().to_numpy() & deals["deal_id"].notna().to_numpy()
+    first = first_of_id
     firsts = np.flatnonzero(first)
     row = positions(touches["deal_id"], deals["deal_id"].iloc[firsts])
     row = take(firsts, row).astype("int64")
@@ -342,7 +344,7 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) ->
     if raw.touches is not None:
         touches, touch_checks = _touches(raw.touches, files["touches"], settings,
                                          _decimal_hint(hints.get("touches")), deals,
-                                         ~deal_checks.rejected)
+                                         ~deal_checks.rejected, deal_checks.first_of_id)
         all_checks.append(touch_checks)
 
     spend = spend[~spend_checks.rejected]
