@@ -32,3 +32,32 @@ def test_report_text_fits_80_columns():
     text = text_of(roiclock.run_report())
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "2023-01 Paid Search ABM" in text and "return" in text
+
+
+def test_progress_only_on_a_terminal_and_after_the_delay():
+    import io
+    import time
+
+    from roiclock.render import Stages
+
+    quiet_file = io.StringIO()
+    with Stages(Console(file=quiet_file), delay=0.0) as stages:  # not a terminal
+        stages("Reading")
+        time.sleep(0.05)
+    assert quiet_file.getvalue() == ""
+    fast = io.StringIO()
+    with Stages(Console(file=fast, force_terminal=True), delay=5.0) as stages:  # quick run
+        stages("Reading")
+    assert fast.getvalue() == ""
+    slow = io.StringIO()
+    with Stages(Console(file=slow, force_terminal=True), delay=0.0) as stages:
+        stages("Attributing won deals")
+        time.sleep(0.3)
+    assert "Attributing won deals" in slow.getvalue()
+
+
+def test_api_reports_its_stages():
+    seen = []
+    roiclock.run_report(progress=seen.append)
+    assert seen == ["Reading and checking the inputs", "Attributing won deals to campaigns",
+                    "Measuring the windows", "Projecting young campaigns"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -27,6 +27,13 @@ from .mature import PORTFOLIO, campaign_windows, group_windows, headline, maturi
 from .project import Projection, backtest, project, triangle
 from .schema import InputError
 from .validate import Inputs, validate
+
+
+Progress = Callable[[str], None]
+
+
+def _silent(stage: str) -> None:
+    """The default progress hook: the library itself never prints."""
 
 
 def sample_paths() -> dict[str, Path]:
@@ -111,18 +118,23 @@ def projection_sentence(projection: Projection) -> str:
 
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                by: str = "campaign", confidence: float = 0.8, strict: bool = False,
-               **overrides: Any) -> Report:
+               progress: Progress | None = None, **overrides: Any) -> Report:
     """Load, validate, attribute and measure: the ``roiclock report`` command.
 
     ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``.
     """
     settings = load_settings(config, **overrides)
     sample = spend is None and deals is None and touches is None
+    step = progress or _silent
+    step("Reading and checking the inputs")
     inputs = load(spend, deals, touches, settings, as_of, strict)
+    step("Attributing won deals to campaigns")
     credits = attribute(inputs, settings)
+    step("Measuring the windows")
     per_campaign = campaign_windows(inputs, credits, settings)
     table = maturity(inputs, credits, settings, by, per_campaign)
     portfolio = group_windows(per_campaign, settings, PORTFOLIO)
+    step("Projecting young campaigns")
     projection = project(inputs, credits, settings, max(settings.windows), "campaign",
                          confidence)
     sentence = headline(portfolio, inputs.as_of) + " " + projection_sentence(projection)
@@ -144,12 +156,15 @@ class LagReport:
 def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
             by: str = "portfolio", months=(1, 3, 6, 9, 12), horizon_months: float = 24,
             start: str = "touch", confidence: float = 0.95, strict: bool = False,
-            **overrides: Any) -> LagReport:
+            progress: Progress | None = None, **overrides: Any) -> LagReport:
     """Time from first touch (or launch, or created date) to close: the ``roiclock lag``
     command. See :mod:`roiclock.lag`."""
     settings = load_settings(config, **overrides)
     sample = spend is None and deals is None and touches is None
+    step = progress or _silent
+    step("Reading and checking the inputs")
     inputs = load(spend, deals, touches, settings, as_of, strict)
+    step("Estimating time to close")
     table = lag(inputs, settings, by, months, horizon_months, start, confidence)
     return LagReport(settings, inputs, table, by, sample)
 
@@ -174,7 +189,7 @@ class ProjectReport:
 def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                 cohort: str = "campaign", target: int | None = None, confidence: float = 0.8,
                 backtest_months: int = 0, strict: bool = False,
-                **overrides: Any) -> ProjectReport:
+                progress: Progress | None = None, **overrides: Any) -> ProjectReport:
     """Project every cohort's return and ROI to ``target`` months (default: the largest
     window); with ``backtest_months`` K, also project from the data as it was K months
     before as-of and compare with what happened since."""
@@ -183,15 +198,20 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     if target < 1:
         raise InputError(f"--target: expected a positive number of months, got {target}")
     sample = spend is None and deals is None and touches is None
+    step = progress or _silent
+    step("Reading and checking the inputs")
     raw = read(spend, deals, touches, settings)
     inputs = _validate(raw, settings, as_of, strict)
+    step("Attributing won deals to campaigns")
     credits = attribute(inputs, settings)
+    step("Projecting")
     projection = project(inputs, credits, settings, target, cohort, confidence)
     table, then_as_of = None, None
     if backtest_months:
         if backtest_months < 0:
             raise InputError(f"--backtest: expected months >= 0, got {backtest_months}")
         then_as_of = inputs.as_of - pd.DateOffset(months=backtest_months)
+        step(f"Backtesting from {then_as_of:%Y-%m-%d}")
         then_inputs = _validate(raw, settings, then_as_of)
         then = project(then_inputs, attribute(then_inputs, settings), settings, target, cohort,
                        confidence)
@@ -220,9 +240,11 @@ class Validation:
 
 
 def run_validate(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-                 strict: bool = False, **overrides: Any) -> Validation:
+                 strict: bool = False, progress: Progress | None = None,
+                 **overrides: Any) -> Validation:
     """Check the inputs without stopping on rejected rows: the ``roiclock validate`` command."""
     settings = load_settings(config, **overrides)
     sample = spend is None and deals is None and touches is None
+    (progress or _silent)("Reading and checking the inputs")
     inputs = validate(read(spend, deals, touches, settings), settings, as_of=as_of)
     return Validation(settings, inputs, inputs.blocking(strict), sample)

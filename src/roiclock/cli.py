@@ -20,8 +20,8 @@ from rich.console import Console
 from . import __version__
 from .api import run_lag, run_project, run_report, run_validate
 from .export import to_csv, to_json, write_atomic
-from .render import (backtest_line, print_error, print_lag, print_project, print_report,
-                     print_validation, rejection_warning)
+from .render import (Stages, backtest_line, print_error, print_lag, print_project,
+                     print_report, print_validation, rejection_warning)
 from .schema import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -186,7 +186,8 @@ def report(
     def action() -> None:
         args = library_args(common)
         choice(by, "--by", ("campaign", "channel", "portfolio"))
-        result = run_report(**args, by=by)
+        with Stages(Console(stderr=True), common["quiet"]) as stages:
+            result = run_report(**args, by=by, progress=stages)
         account(result, common)
         deliver(result.table, common,
                 lambda c: print_report(result, c, kpis=kpis, quiet=common["quiet"]))
@@ -214,8 +215,9 @@ def lag_command(
         month_list = parse_months(months, "--months")
         if not month_list or min(month_list) <= 0 or horizon <= 0:
             raise InputError("--months and --horizon: expected positive months")
-        result = run_lag(**args, by=by, months=month_list, horizon_months=horizon,
-                         start=start, confidence=check_level(confidence))
+        with Stages(Console(stderr=True), common["quiet"]) as stages:
+            result = run_lag(**args, by=by, months=month_list, horizon_months=horizon,
+                             start=start, confidence=check_level(confidence), progress=stages)
         account(result, common)
         deliver(result.table, common, lambda c: print_lag(result, c, quiet=common["quiet"]))
 
@@ -239,8 +241,10 @@ def project(
     def action() -> None:
         args = library_args(common)
         choice(cohort, "--cohort", ("campaign", "month"))
-        result = run_project(**args, cohort=cohort, target=target,
-                             confidence=check_level(confidence), backtest_months=backtest)
+        with Stages(Console(stderr=True), common["quiet"]) as stages:
+            result = run_project(**args, cohort=cohort, target=target,
+                                 confidence=check_level(confidence), backtest_months=backtest,
+                                 progress=stages)
         account(result, common)
         deliver(result.table, common, lambda c: print_project(result, c, quiet=common["quiet"]))
         if result.backtest is not None and common["format"] != "table":
@@ -262,7 +266,8 @@ def validate_command(common: dict) -> None:
 
     def action() -> None:
         args = library_args(common)
-        result = run_validate(**args)
+        with Stages(Console(stderr=True), common["quiet"]) as stages:
+            result = run_validate(**args, progress=stages)
         if common["rejects"] is not None:
             write_atomic(common["rejects"], to_csv(result.inputs.rejects))
         deliver(result.inputs.accounting, common,

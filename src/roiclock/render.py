@@ -5,6 +5,8 @@ Immature cells show '…', never a number.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 from rich import box
@@ -316,3 +318,43 @@ def print_validation(result: Validation, console: Console, quiet: bool = False) 
     verdict = ("The data is usable." if result.problem is None
                else "The data cannot be used as it is (see the error below).")
     console.print(verdict, style="green" if result.problem is None else "red")
+
+
+class Stages:
+    """A progress line on a terminal for runs that take more than ``delay`` seconds: nothing
+    at all when the console is not a terminal, when quiet, or for a quick run. Use as a
+    context manager; call it with each stage's name (it is the library's progress hook)."""
+
+    def __init__(self, console: Console, quiet: bool = False, delay: float = 1.0):
+        self.enabled = console.is_terminal and not quiet
+        self.console, self.delay = console, delay
+        self.stage, self.status, self.timer = "", None, None
+        self.lock = threading.Lock()
+
+    def __call__(self, stage: str) -> None:
+        with self.lock:
+            self.stage = stage
+            if self.status is not None:
+                self.status.update(stage + "…")
+
+    def _show(self) -> None:
+        with self.lock:
+            if self.enabled and self.timer is not None:
+                self.status = self.console.status(self.stage + "…")
+                self.status.start()
+
+    def __enter__(self) -> "Stages":
+        if self.enabled:
+            self.timer = threading.Timer(self.delay, self._show)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            if self.status is not None:
+                self.status.stop()
+                self.status = None
