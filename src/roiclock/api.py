@@ -36,6 +36,15 @@ def _silent(stage: str) -> None:
     """The default progress hook: the library itself never prints."""
 
 
+def _begin(config, overrides: dict, progress, *files):
+    """Settings, whether the sample data is used, and the progress hook (already told that
+    reading starts)."""
+    settings = load_settings(config, **overrides)
+    step = progress or _silent
+    step("Reading and checking the inputs")
+    return settings, all(f is None for f in files), step
+
+
 def sample_paths() -> dict[str, Path]:
     """Paths of the sample spend, deals and touches files shipped inside the package."""
     folder = resources.files("roiclock").joinpath("sample", "data")
@@ -123,10 +132,7 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
 
     ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``.
     """
-    settings = load_settings(config, **overrides)
-    sample = spend is None and deals is None and touches is None
-    step = progress or _silent
-    step("Reading and checking the inputs")
+    settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     inputs = load(spend, deals, touches, settings, as_of, strict)
     step("Attributing won deals to campaigns")
     credits = attribute(inputs, settings)
@@ -159,10 +165,7 @@ def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
             progress: Progress | None = None, **overrides: Any) -> LagReport:
     """Time from first touch (or launch, or created date) to close: the ``roiclock lag``
     command. See :mod:`roiclock.lag`."""
-    settings = load_settings(config, **overrides)
-    sample = spend is None and deals is None and touches is None
-    step = progress or _silent
-    step("Reading and checking the inputs")
+    settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     inputs = load(spend, deals, touches, settings, as_of, strict)
     step("Estimating time to close")
     table = lag(inputs, settings, by, months, horizon_months, start, confidence)
@@ -193,13 +196,10 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     """Project every cohort's return and ROI to ``target`` months (default: the largest
     window); with ``backtest_months`` K, also project from the data as it was K months
     before as-of and compare with what happened since."""
-    settings = load_settings(config, **overrides)
+    settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     target = target or max(settings.windows)
     if target < 1:
         raise InputError(f"--target: expected a positive number of months, got {target}")
-    sample = spend is None and deals is None and touches is None
-    step = progress or _silent
-    step("Reading and checking the inputs")
     raw = read(spend, deals, touches, settings)
     inputs = _validate(raw, settings, as_of, strict)
     step("Attributing won deals to campaigns")
@@ -243,8 +243,6 @@ def run_validate(spend=None, deals=None, touches=None, config=None, *, as_of=Non
                  strict: bool = False, progress: Progress | None = None,
                  **overrides: Any) -> Validation:
     """Check the inputs without stopping on rejected rows: the ``roiclock validate`` command."""
-    settings = load_settings(config, **overrides)
-    sample = spend is None and deals is None and touches is None
-    (progress or _silent)("Reading and checking the inputs")
+    settings, sample, _ = _begin(config, overrides, progress, spend, deals, touches)
     inputs = validate(read(spend, deals, touches, settings), settings, as_of=as_of)
     return Validation(settings, inputs, inputs.blocking(strict), sample)
