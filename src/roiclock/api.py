@@ -89,6 +89,7 @@ class Report:
     settings, inputs, credits : what went in and the attribution
     table : one row per group (``by``) and window, the export contract columns first
     portfolio : the portfolio curve (campaigns mature at the largest window)
+    channels : the same by channel
     projection : campaigns projected to the largest window (see :func:`run_project`)
     headline : one sentence: ROI at the first window against the last, and the projection
     by : campaign, channel or portfolio
@@ -100,6 +101,7 @@ class Report:
     credits: pd.DataFrame
     table: pd.DataFrame
     portfolio: pd.DataFrame
+    channels: pd.DataFrame
     projection: Projection
     headline: str
     by: str
@@ -140,12 +142,13 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     per_campaign = campaign_windows(inputs, credits, settings)
     table = maturity(inputs, credits, settings, by, per_campaign)
     portfolio = group_windows(per_campaign, settings, PORTFOLIO)
+    channels = group_windows(per_campaign, settings, "channel")
     step("Projecting young campaigns")
     projection = project(inputs, credits, settings, max(settings.windows), "campaign",
                          confidence)
     sentence = headline(portfolio, inputs.as_of) + " " + projection_sentence(projection)
-    return Report(settings, inputs, credits, table, portfolio, projection, sentence, by,
-                  sample)
+    return Report(settings, inputs, credits, table, portfolio, channels, projection, sentence,
+                  by, sample)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,10 @@ from rich.console import Console
 
 from . import __version__
 from .api import run_lag, run_project, run_report, run_validate
+from .chart import render
 from .export import to_csv, to_json, write_atomic
+from .page import html as page
+from .project import curve
 from .render import (Stages, backtest_line, print_error, print_lag, print_project,
                      print_report, print_validation, rejection_warning)
 from .schema import InputError
@@ -180,6 +183,7 @@ def report(
     common: dict,
     by: str = typer.Option("campaign", help="campaign | channel | portfolio."),
     kpis: bool = typer.Option(False, "--kpis", help="Also show the leading indicators."),
+    html: Optional[Path] = typer.Option(None, help="Also write a one-page HTML report here."),
 ) -> None:
     """ROI of each campaign (or channel, or the portfolio) at windows after launch."""
 
@@ -189,6 +193,8 @@ def report(
         with Stages(Console(stderr=True), common["quiet"]) as stages:
             result = run_report(**args, by=by, progress=stages)
         account(result, common)
+        if html is not None:
+            write_atomic(html, page(result))
         deliver(result.table, common,
                 lambda c: print_report(result, c, kpis=kpis, quiet=common["quiet"]))
 
@@ -274,5 +280,32 @@ def validate_command(common: dict) -> None:
                 lambda c: print_validation(result, c, quiet=common["quiet"]))
         if result.problem is not None:
             raise result.problem
+
+    run(action)
+
+
+@app.command()
+@common_options
+def chart(
+    common: dict,
+    target: Optional[int] = typer.Option(None, help="Months to draw (default: the largest "
+                                                    "window)."),
+    confidence: float = typer.Option(0.8, help="Interval level of the projected band."),
+) -> None:
+    """The ROI curve as an image: --output roi.png or roi.svg (measured solid, projected
+    dashed with its interval band, break-even and the month most marketers measure)."""
+
+    def action() -> None:
+        args = library_args(common)
+        output = common["output"]
+        if output is None or output.suffix.lower().lstrip(".") not in ("png", "svg"):
+            raise InputError("--output: give the image file, ending in .png or .svg")
+        with Stages(Console(stderr=True), common["quiet"]) as stages:
+            result = run_project(**args, target=target, confidence=check_level(confidence),
+                                 progress=stages)
+        account(result, common)
+        image = render(curve(result.projection), "Portfolio ROI by months since launch",
+                       result.projection.confidence, output.suffix.lower().lstrip("."))
+        write_atomic(output, image)
 
     run(action)

@@ -288,3 +288,29 @@ def _backtest_row(name: str, pairs: pd.DataFrame) -> dict:
             "error": projected / actual - 1 if actual > 0 else np.nan,
             "mean_abs_error": ratio.abs().mean() if len(ratio) else np.nan,
             "coverage": pairs["inside"].mean() if len(pairs) else np.nan}
+
+
+def curve(projection: Projection) -> pd.DataFrame:
+    """Portfolio ROI by month since launch, 1..target: ``measured_roi`` over the campaigns
+    observed to the target (the same campaigns at every month), and ``projected_roi`` over
+    every campaign that is mature or projected, with its interval (``interval_low``/``high``,
+    from Mack's total MSE of the summed return at that month; cost taken as known)."""
+    table, tri = projection.table, projection.triangle
+    target = projection.target
+    months = np.arange(1, target + 1)
+    mature = np.flatnonzero((table["status"] == "mature").to_numpy())
+    usable = np.flatnonzero(table["status"].isin(["mature", "projected"]).to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        measured = np.full(target, np.nan)
+        if len(mature):
+            ret, cost = tri.ret[mature][:, months].sum(0), tri.cost[mature][:, months].sum(0)
+            measured = np.where(cost > 0, (ret - cost) / cost, np.nan)
+        ret = projection.returns.projected_[usable][:, months].sum(0)
+        cost = projection.costs.projected_[usable][:, months].sum(0)
+        mse = np.array([projection.returns.total_mse(usable, k) for k in months])
+        low, high = interval(ret, mse, projection.confidence)
+        roi = lambda r: np.where(cost > 0, (r - cost) / cost, np.nan)  # noqa: E731
+        return pd.DataFrame({"months": months, "measured_roi": measured,
+                             "projected_roi": roi(ret), "interval_low": roi(low),
+                             "interval_high": roi(high), "measured_campaigns": len(mature),
+                             "projected_campaigns": len(usable)})

@@ -137,12 +137,36 @@ def curve(portfolio: pd.DataFrame, width: int = BAR_WIDTH) -> Text:
         return Text(f"Portfolio curve: no campaign is mature at "
                     f"{int(portfolio['window_months'].max())} months yet, so there is no "
                     f"curve to draw.\n", style="yellow")
-    title = Text(f"Portfolio ROI curve ({int(portfolio['campaigns'].iloc[-1])} campaigns "
+    title = Text()
+    title.append(f"Portfolio ROI curve ({int(portfolio['campaigns'].iloc[-1])} campaigns "
                  "mature at every window; | is break-even)\n", style="bold")
     roi = portfolio["roi"].to_numpy(dtype="float64")
     labels = [f"{int(m):>3} mo" for m in portfolio["window_months"]]
     notes = [pct(v) if np.isfinite(v) else "no cost" for v in roi]
     return title + bars(labels, roi, notes, width)
+
+
+def channel_sparks(channels: pd.DataFrame, windows) -> Text:
+    """Small multiples: one line per channel, its ROI over the windows as a sparkline scaled
+    across channels, and the last value (drawn only on a terminal)."""
+    roi = channels["roi"].to_numpy(dtype="float64")
+    finite = roi[np.isfinite(roi)]
+    out = Text()
+    out.append(f"ROI by channel over {', '.join(map(str, windows))} months "
+               "(one scale for all)\n", style="bold")
+    if finite.size == 0:
+        return out + Text("no channel has a mature campaign yet\n", style="yellow")
+    low, high = finite.min(), finite.max()
+    span = (high - low) or 1.0
+    for name, rows in channels.groupby("channel", sort=False):
+        values = rows["roi"].to_numpy(dtype="float64")
+        if not np.isfinite(values).any():
+            out.append(f"  {str(name)[:16]:<16} " + " " * len(values) + "  immature or no cost\n",
+                       style="dim")
+            continue
+        scaled = (np.nan_to_num(values, nan=low) - low) / span
+        out.append(f"  {str(name)[:16]:<16} {_spark(scaled)}  {pct(values[-1])}\n")
+    return out
 
 
 def accounting_line(inputs) -> str:
@@ -174,6 +198,8 @@ def print_report(report: Report, console: Console, kpis: bool = False,
     if kpis:
         console.print(kpi_table(report))
     console.print(curve(report.portfolio))
+    if console.is_terminal:
+        console.print(channel_sparks(report.channels, report.settings.windows))
 
 
 def _spark(values) -> str:

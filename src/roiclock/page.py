@@ -1,0 +1,104 @@
+"""A one-page HTML report: self-contained (inline SVG and CSS, no external requests).
+
+Headline, the ROI curve, the per-channel table, the definitions used (windows, model, basis,
+as-of) and the data accounting (rows read, used, rejected).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from .api import Report, projection_sentence
+from .chart import render
+from .project import curve
+
+STYLE = """
+body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 2em auto; max-width: 60em;
+       color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
+p.headline { font-size: 1.15em; font-weight: bold; }
+table { border-collapse: collapse; } th, td { padding: 0.25em 0.7em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { border-bottom: 1px solid #888; }
+td.neg { color: #b22; } td.pos { color: #272; } td.immature { color: #999; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
+dt { font-weight: bold; } dd { margin: 0; }
+"""
+
+
+def _pct_cell(row) -> str:
+    if row["mature"] is pd.NA or not bool(row["mature"]):
+        return '<td class="immature" title="window not ended yet: unknown, not zero">…</td>'
+    roi = row["roi"]
+    if not np.isfinite(roi):
+        return '<td class="immature">n/a</td>'
+    return f'<td class="{"pos" if roi >= 0 else "neg"}">{roi:+.0%}</td>'
+
+
+def _channel_table(channels: pd.DataFrame, windows) -> str:
+    head = "".join(f"<th>{w} months</th>" for w in windows)
+    rows = []
+    for name, group in channels.groupby("channel", sort=False):
+        cells = "".join(_pct_cell(row) for _, row in group.iterrows())
+        count = int(group["campaigns"].iloc[0]) if "campaigns" in group else ""
+        rows.append(f"<tr><td>{escape(str(name))}</td><td>{count}</td>{cells}</tr>")
+    return (f"<table><thead><tr><th>channel</th><th>campaigns</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _accounting(inputs) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(r.kind)}</td><td>{r.read:,}</td><td>{r.used:,}</td>"
+        f"<td>{r.rejected:,}</td><td>{r.after_as_of:,}</td></tr>"
+        for r in inputs.accounting.itertuples())
+    return ("<table><thead><tr><th>file</th><th>read</th><th>used</th><th>rejected</th>"
+            f"<th>after as-of</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def html(report: Report) -> str:
+    """The whole page as one string."""
+    s = report.settings
+    points = curve(report.projection)
+    svg = render(points, "Portfolio ROI by months since launch",
+                 report.projection.confidence, "svg").decode("utf-8")
+    svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
+    definitions = {
+        "As of": f"{report.as_of:%Y-%m-%d} (data complete before this day)",
+        "Windows": ", ".join(f"{w}" for w in s.windows) + " calendar months after launch",
+        "Attribution": f"{s.model}, lookback {s.lookback_days} days"
+                       + (f", half-life {s.half_life_days:g} days"
+                          if s.model == "time_decay" else ""),
+        "Return": f"{s.basis}" + (" (deal amount)" if s.basis == "revenue"
+                                  else " (amount x margin)"),
+        "Cost": f"spend x {s.cost_multiplier:g}",
+        "ROI": "(return - cost) / cost; a window is mature when it has ended by as-of",
+        "Curves": "measured: campaigns mature at the last window, the same ones at every "
+                  "month; projected: every campaign, chain ladder with Mack's interval",
+    }
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in definitions.items())
+    source = ("the sample data shipped with roiclock" if report.sample
+              else escape(", ".join(report.inputs.accounting["file"])))
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>roiclock report</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>roiclock: campaign ROI at the right time after launch</h1>
+<p class="headline">{escape(report.headline)}</p>
+<figure>{svg}</figure>
+<h2>ROI by channel</h2>
+{_channel_table(report.channels, s.windows)}
+<h2>Definitions</h2>
+<dl>{items}</dl>
+<h2>Data</h2>
+<p>From {source}.</p>
+{_accounting(report.inputs)}
+</body>
+</html>
+"""
