@@ -6,8 +6,9 @@ and every step is a function here. ``run_report`` does what ``roiclock report`` 
 
 __version__ = "0.1.0"
 
-from .api import (LagReport, ProjectReport, Report, Validation, load, read,  # noqa: E402
-                  run_lag, run_project, run_report, run_validate, sample_paths)
+from .api import (Explanation, LagReport, ProjectReport, Report, Validation,  # noqa: E402
+                  load, read, run_explain, run_lag, run_project, run_report, run_validate,
+                  sample_paths)
 from .lag import lag  # noqa: E402
 from .project import backtest, develop, project, triangle  # noqa: E402
 from .attribute import attribute  # noqa: E402
@@ -20,5 +21,5 @@ from .validate import Inputs, validate  # noqa: E402
 __all__ = ["Inputs", "InputError", "LagReport", "ProjectReport", "Report", "Settings",
            "attribute", "backtest", "campaigns", "develop", "headline", "lag", "load",
            "load_settings", "maturity", "project", "read", "run_lag", "run_project",
-           "run_report", "run_validate", "sample_paths", "Validation", "to_csv", "to_json", "triangle", "validate",
+           "run_report", "run_validate", "run_explain", "Explanation", "sample_paths", "Validation", "to_csv", "to_json", "triangle", "validate",
            "__version__"]

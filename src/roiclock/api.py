@@ -17,15 +17,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
-from .attribute import attribute
+from .attribute import attribute, markov_chain
 from .config import Settings, load_settings
 from .lag import lag
 from .load import RawInputs, read_inputs
 from .mature import PORTFOLIO, campaign_windows, group_windows, headline, maturity
 from .project import Projection, backtest, project, triangle
-from .schema import InputError
+from .markov import Chain
+from .schema import NO_CHANNEL, UNATTRIBUTED, InputError
 from .validate import Inputs, validate
 
 
@@ -249,3 +251,48 @@ def run_validate(spend=None, deals=None, touches=None, config=None, *, as_of=Non
     settings, sample, _ = _begin(config, overrides, progress, spend, deals, touches)
     inputs = validate(read(spend, deals, touches, settings), settings, as_of=as_of)
     return Validation(settings, inputs, inputs.blocking(strict), sample)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The result of :func:`run_explain`: the fitted ``chain`` and ``table``, one row per
+    channel (campaign or channel): removal_effect, share (of the summed effects),
+    credited_return (its per-deal credits, as the report uses them) and global_return (all
+    attributed return allocated by share, the textbook total)."""
+
+    settings: Settings
+    inputs: Inputs
+    chain: Chain
+    table: pd.DataFrame
+    sample: bool
+
+
+def run_explain(spend=None, deals=None, touches=None, config=None, *, as_of=None,
+                strict: bool = False, progress: Progress | None = None,
+                **overrides: Any) -> Explanation:
+    """Why the Markov model credits what it does: the ``roiclock explain`` command."""
+    overrides["model"] = "markov"
+    settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
+    inputs = load(spend, deals, touches, settings, as_of, strict)
+    step("Fitting the Markov chain")
+    chain = markov_chain(inputs, settings)
+    credits = attribute(inputs, settings)
+    credited = credits[credits["campaign"] != UNATTRIBUTED]
+    names = np.asarray(chain.names).astype("str")
+    if settings.markov_level == "channel":
+        channel = inputs.spend.drop_duplicates("campaign").set_index("campaign")["channel"]
+        level = credited["campaign"].astype("str").map(
+            pd.Series(channel.astype("str").to_numpy(),
+                      index=channel.index.astype("str"))).fillna(NO_CHANNEL)
+    else:
+        level = credited["campaign"].astype("str")
+    by_name = credited["return"].groupby(level.to_numpy()).sum()
+    effects = chain.removal_effects
+    share = effects / effects.sum() if effects.sum() > 0 else np.zeros(len(effects))
+    table = pd.DataFrame({settings.markov_level: names, "removal_effect": effects,
+                          "share": share,
+                          "credited_return": by_name.reindex(names).fillna(0.0).to_numpy(),
+                          "global_return": share * credited["return"].sum()})
+    table = table.sort_values(["removal_effect", settings.markov_level],
+                              ascending=[False, True], kind="stable").reset_index(drop=True)
+    return Explanation(settings, inputs, chain, table, sample)

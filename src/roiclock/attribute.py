@@ -18,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import markov
 from .config import Settings
 from .frames import positions, take
-from .schema import UNATTRIBUTED
+from .schema import NO_CHANNEL, UNATTRIBUTED, InputError
 from .validate import Inputs
 
 CREDIT_COLUMNS = ["deal_id", "campaign", "close_date", "share", "return"]
@@ -108,6 +109,52 @@ def _weights(deal: np.ndarray, age: np.ndarray, n_deals: int, settings: Settings
     raise ValueError(f"unknown model {model!r}")
 
 
+def markov_chain(inputs: Inputs, settings: Settings):
+    """The Markov chain fitted on every deal's path (see :mod:`roiclock.markov`)."""
+    if inputs.touches is None:
+        raise InputError("the markov model needs a touches file (paths of several touches)")
+    steps = markov.path_steps(inputs, settings.lookback_days)
+    converted = (inputs.deals["stage"] == "won").to_numpy()
+    campaign_codes, campaign_names = ranked(steps["campaign"])
+    if settings.markov_level == "channel":
+        channel = _channel_of(inputs, campaign_names)
+        codes_channel, names = pd.factorize(channel, sort=True)
+        codes = codes_channel[campaign_codes]
+        names = np.asarray(names, dtype=object)
+    else:
+        codes, names = campaign_codes, campaign_names
+    return markov.fit(steps, converted, names, codes, settings.markov_order)
+
+
+def _channel_of(inputs: Inputs, campaign_names: np.ndarray) -> np.ndarray:
+    spend = inputs.spend.drop_duplicates("campaign")
+    channel = pd.Series(spend["channel"].astype("str").to_numpy(),
+                        index=spend["campaign"].astype("str").to_numpy())
+    return (pd.Series(campaign_names, dtype=object).map(channel).fillna(NO_CHANNEL)
+            .astype("str").to_numpy())
+
+
+def _markov_weights(inputs: Inputs, settings: Settings, touches: pd.DataFrame) -> np.ndarray:
+    """Each distinct campaign of a won deal's path weighs its removal effect (its channel's,
+    with markov_level channel); repeats weigh 0; a deal whose effects are all 0 splits
+    equally among its distinct campaigns."""
+    chain = markov_chain(inputs, settings)
+    names = touches.attrs["names"]
+    if settings.markov_level == "channel":
+        level = _channel_of(inputs, names)
+    else:
+        level = np.asarray(names, dtype=object).astype("str")
+    effect_of = pd.Series(chain.removal_effects, index=np.asarray(chain.names).astype("str"))
+    effect = pd.Series(level).map(effect_of).fillna(0.0).to_numpy()[touches["campaign"]]
+    deal = touches["deal"].to_numpy()
+    key = deal * (len(names) + 1) + touches["campaign"].to_numpy()
+    first = np.zeros(len(key), dtype=bool)
+    first[np.unique(key, return_index=True)[1]] = True
+    weights = np.where(first, effect, 0.0)
+    total = np.bincount(deal, weights=weights, minlength=deal.max(initial=-1) + 1)
+    return np.where(total[deal] > 0, weights, first.astype("float64"))
+
+
 def _position_weights(age, oldest, newest, per_deal, settings: Settings) -> np.ndarray:
     """U-shaped: first-day touches share position_first, last-day ones position_last, the
     middle ones the rest. One day of touches: equal shares; no middle: first and last days
@@ -141,7 +188,10 @@ def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
     won = won_deals(inputs, settings)
     touches = _eligible_touches(inputs, won, settings)
     deal = touches["deal"].to_numpy()
-    weights = _weights(deal, touches["age_days"].to_numpy(), len(won), settings)
+    if settings.model == "markov":
+        weights = _markov_weights(inputs, settings, touches)
+    else:
+        weights = _weights(deal, touches["age_days"].to_numpy(), len(won), settings)
     totals = np.bincount(deal, weights=weights, minlength=len(won))
     share = weights / totals[deal] if len(deal) else weights
     names = list(touches.attrs["names"])

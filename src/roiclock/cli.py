@@ -18,13 +18,13 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .api import run_lag, run_project, run_report, run_validate
+from .api import run_explain, run_lag, run_project, run_report, run_validate
 from .chart import render
 from .export import to_csv, to_json, write_atomic
 from .page import html as page
 from .project import curve
-from .render import (Stages, backtest_line, print_error, print_lag, print_project,
-                     print_report, print_validation, rejection_warning)
+from .render import (Stages, backtest_line, print_error, print_explanation, print_lag,
+                     print_project, print_report, print_validation, rejection_warning)
 from .schema import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -42,7 +42,7 @@ COMMON = [
     ("preset", Optional[str], typer.Option(None, help="Column/stage preset: salesforce | "
                                                       "hubspot.")),
     ("model", Optional[str], typer.Option(
-        None, help="first | last | linear | time_decay | position.")),
+        None, help="first | last | linear | time_decay | position | markov.")),
     ("windows", Optional[str], typer.Option(None, help="Months after launch, e.g. 3,6,9,12.")),
     ("as_of", Optional[str], typer.Option(None, "--as-of",
                                           help="YYYY-MM-DD: data is complete before this day.")),
@@ -307,5 +307,28 @@ def chart(
         image = render(curve(result.projection), "Portfolio ROI by months since launch",
                        result.projection.confidence, output.suffix.lower().lstrip("."))
         write_atomic(output, image)
+
+    run(action)
+
+
+@app.command()
+@common_options
+def explain(
+    common: dict,
+    top: int = typer.Option(10, help="How many of the most frequent paths to show."),
+) -> None:
+    """Why the Markov model credits what it does: removal effects and the top paths
+    (--model markov is implied)."""
+
+    def action() -> None:
+        args = library_args(common)
+        if args["model"] not in (None, "markov"):
+            raise InputError("--model: explain explains the markov model only")
+        args.pop("model")
+        with Stages(Console(stderr=True), common["quiet"]) as stages:
+            result = run_explain(**args, progress=stages)
+        account(result, common)
+        deliver(result.table, common,
+                lambda c: print_explanation(result, c, top=top, quiet=common["quiet"]))
 
     run(action)

@@ -12,7 +12,7 @@ import yaml
 
 from .schema import COLUMNS, PRESETS, STAGES, InputError
 
-MODELS = ("first", "last", "linear", "time_decay", "position")
+MODELS = ("first", "last", "linear", "time_decay", "position", "markov")
 BASES = ("revenue", "margin")
 
 
@@ -26,6 +26,8 @@ class Settings:
     half_life_days: float = 30.0
     position_first: float = 0.4
     position_last: float = 0.4
+    markov_order: int = 1
+    markov_level: str = "campaign"
     basis: str = "revenue"
     default_margin: float | None = None
     cost_multiplier: float = 1.0
@@ -52,6 +54,10 @@ def _check(s: Settings, source: str = "settings") -> None:
         _fail(f"windows must be increasing without repeats, got {list(s.windows)}", source)
     if s.model not in MODELS:
         _fail(f"unknown model '{s.model}' (choose from {', '.join(MODELS)})", source)
+    if s.markov_order not in (1, 2, 3):
+        _fail(f"markov_order must be 1, 2 or 3, got {s.markov_order}", source)
+    if s.markov_level not in ("campaign", "channel"):
+        _fail(f"markov_level must be campaign or channel, got '{s.markov_level}'", source)
     if s.basis not in BASES:
         _fail(f"unknown basis '{s.basis}' (choose from {', '.join(BASES)})", source)
     if not s.lookback_days > 0:

@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .api import LagReport, ProjectReport, Report, Validation, projection_sentence
+from .api import (Explanation, LagReport, ProjectReport, Report, Validation,
+                  projection_sentence)
 from .schema import UNATTRIBUTED
 
 IMMATURE = "…"
@@ -384,3 +385,33 @@ class Stages:
             if self.status is not None:
                 self.status.stop()
                 self.status = None
+
+
+def print_explanation(result: Explanation, console: Console, top: int = 10,
+                      quiet: bool = False) -> None:
+    """Removal effects and the most frequent paths: why each got its credit."""
+    _preamble(result, console, quiet)
+    chain, level = result.chain, result.settings.markov_level
+    console.print(Text(f"Markov chain of order {chain.order} over {len(chain.names)} "
+                       f"{level}s: P(conversion) from the start is {chain.conversion:.1%}.",
+                       style="bold"))
+    console.print("Removal effect: the share of conversions lost if the "
+                  f"{level} disappeared (its paths end in no conversion). Each won deal's "
+                  f"value is split among the {level}s on its path in proportion to them.",
+                  style="dim")
+    table = _table(f"Removal effects ({level})")
+    for name in (level, "removal effect", "share", "credited return", "by share of total"):
+        table.add_column(name, justify="left" if name == level else "right",
+                         no_wrap=True, max_width=28 if name == level else None,
+                         overflow="ellipsis")
+    for row in result.table.itertuples(index=False):
+        table.add_row(str(row[0]), f"{row.removal_effect:.3f}", pct(row.share, signed=False),
+                      money(row.credited_return), money(row.global_return))
+    console.print(table)
+    paths = _table(f"Top {top} paths (of {len(chain.paths):,})")
+    for name in ("path", "conversions", "no conversion"):
+        paths.add_column(name, justify="left" if name == "path" else "right",
+                         overflow="fold")
+    for row in chain.paths.head(top).itertuples(index=False):
+        paths.add_row(row.path, f"{row.conversions:,}", f"{row.nulls:,}")
+    console.print(paths)

@@ -1,0 +1,179 @@
+"""Data-driven attribution: a Markov chain over customer paths, credited by removal effect.
+
+Paths: every deal's touches in date order (ties: campaign name), the eligible ones for a closed
+deal (0 <= close - touch < lookback), those within the lookback before as-of for an open one.
+A won deal's path ends in the conversion state, a lost or open deal's in the null state. With
+order k, a state is the tuple of the last k steps (shorter at a path's start).
+
+The chain: transition probabilities are counts of observed transitions, normalized per state,
+from a start state to conversion or null. P(conversion) = x_start with x = (I - Q)^-1 r (Q:
+transient-to-transient probabilities, r: to conversion). The removal effect of a channel c is
+1 - P_without_c / P, where removing c sends every transition into a state containing c to null
+(x = 0 there). For order 1, all removal effects come from one inverse with the Sherman-Morrison
+update of row c; for higher orders each channel's reduced system is solved. Exact, where
+ChannelAttribution estimates the same quantities by simulation.
+
+Per deal: a won deal's value is split among the distinct campaigns of its eligible path in
+proportion to their removal effects (equal shares if all are 0). The totals then differ from a
+global allocation of all return by removal-effect share; ``explain`` shows both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .frames import take
+from .validate import Inputs
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A fitted chain. ``names``: the channels (campaigns or channels); ``removal_effects``
+    aligned with them; ``conversion``: P(conversion) from the start; ``paths``: distinct
+    paths with their conversions and nulls (most frequent first)."""
+
+    names: np.ndarray
+    removal_effects: np.ndarray
+    conversion: float
+    transitions: pd.DataFrame
+    paths: pd.DataFrame
+    order: int
+
+
+def path_steps(inputs: Inputs, lookback_days: int) -> pd.DataFrame:
+    """Every path step: deal (row of inputs.deals), campaign, date, in path order; and per
+    deal whether it converted (won)."""
+    from .attribute import deal_rows  # local: attribute imports this module
+
+    deals, touches = inputs.deals, inputs.touches
+    row = deal_rows(inputs)
+    known = row >= 0
+    row = row[known]
+    end = deals["close_date"].where(deals["stage"] != "open", inputs.as_of).to_numpy()
+    date = touches["touch_date"].to_numpy()[known]
+    age = (end[row] - date).astype("timedelta64[D]").astype("float64")
+    keep = (age >= 0) & (age < lookback_days)
+    steps = pd.DataFrame({"deal": row[keep], "campaign": touches["campaign"].to_numpy()[known][keep],
+                          "date": date[keep]})
+    return steps.sort_values(["deal", "date", "campaign"], kind="stable").reset_index(drop=True)
+
+
+def _states(codes: np.ndarray, deal: np.ndarray, order: int, n: int):
+    """State id of every step: the last ``order`` channel codes (1-based, 0 = before start)
+    in mixed radix; and per step whether it starts its path."""
+    first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.array([], bool)
+    key = np.zeros(len(codes), dtype="int64")
+    since_start = np.zeros(len(codes), dtype="int64")
+    if len(codes):
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(codes)), 0))
+        since_start = np.arange(len(codes)) - group_start
+    for lag in range(order):  # a handful of passes: order <= 3
+        shifted = np.roll(codes + 1, lag)
+        shifted = np.where(since_start >= lag, shifted, 0)
+        key = key * (n + 1) + shifted
+    return key, first
+
+
+def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np.ndarray,
+        order: int = 1) -> Chain:
+    """Fit the chain on path steps (``codes``: the channel index of each step in ``names``);
+    ``converted``: per deal, True when it was won."""
+    deal = steps["deal"].to_numpy()
+    n = len(names)
+    key, first = _states(codes, deal, order, n)
+    state_keys, state = np.unique(key, return_inverse=True)
+    s = len(state_keys)
+    start, conv, null = s, s + 1, s + 2
+    last = np.r_[deal[1:] != deal[:-1], True] if len(deal) else np.array([], bool)
+    # start -> first step; each step -> the next; the last step -> conversion or null
+    src = np.r_[np.full(int(first.sum()), start), state[~last], state[last]]
+    dst = np.r_[state[first], state[~first], np.where(converted[deal[last]], conv, null)]
+    counts = np.bincount(src * (s + 3) + dst, minlength=(s + 3) ** 2).reshape(s + 3, s + 3)
+    counts = counts[: s + 1]                      # rows: states and start
+    totals = counts.sum(axis=1, keepdims=True)
+    prob = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+    Q, r = prob[:, : s + 1], prob[:, conv]
+    members = _members(state_keys, order, n)      # states x channels: contains channel?
+    p, effects = _removal_effects(Q, r, start, members)
+    transitions = _transition_table(prob, state_keys, order, n, names)
+    paths = _path_table(steps, names, codes, converted)
+    return Chain(names, effects, p, transitions, paths, order)
+
+
+def _members(state_keys: np.ndarray, order: int, n: int) -> np.ndarray:
+    out = np.zeros((len(state_keys), n), dtype=bool)
+    rest = state_keys.copy()
+    for _ in range(order):
+        digit = rest % (n + 1)
+        rest //= n + 1
+        hit = digit > 0
+        out[np.flatnonzero(hit), digit[hit] - 1] = True
+    return out
+
+
+def _removal_effects(Q: np.ndarray, r: np.ndarray, start: int, members: np.ndarray):
+    """P(conversion) and every channel's removal effect."""
+    A = np.eye(len(Q)) - Q
+    N = np.linalg.inv(A)
+    x = N @ r
+    p = float(x[start])
+    n_states, n = members.shape
+    if p <= 0:
+        return p, np.zeros(n)
+    if members.sum(axis=0).max(initial=0) <= 1 and members.sum(axis=1).max(initial=0) <= 1:
+        # order 1: channel c is one state; zeroing its row is a rank-1 update of A
+        state_of = np.full(n, -1)
+        rows, cols = np.nonzero(members)
+        state_of[cols] = rows
+        c = state_of
+        QN_cc = np.einsum("ij,ji->i", Q[c], N[:, c])
+        Qx_c = Q[c] @ x
+        N_sc = N[start, c]
+        without = (x[start] - r[c] * N_sc
+                   - N_sc * (Qx_c - r[c] * QN_cc) / (1 + QN_cc))
+        without = np.where(state_of >= 0, without, p)
+    else:
+        without = np.empty(n)
+        for channel in range(n):  # higher orders: one reduced solve per channel
+            keep = ~members[:, channel]
+            keep[start] = True
+            idx = np.flatnonzero(keep)
+            sub = np.linalg.solve(np.eye(len(idx)) - Q[np.ix_(idx, idx)], r[idx])
+            without[channel] = sub[np.searchsorted(idx, start)]
+    return p, np.clip(1 - without / p, 0.0, 1.0)
+
+
+def _state_names(state_keys: np.ndarray, order: int, n: int, names: np.ndarray) -> list[str]:
+    labels = []
+    for key in state_keys.tolist():  # one label per state, for the explanation only
+        parts = []
+        for _ in range(order):
+            digit = key % (n + 1)
+            key //= n + 1
+            if digit:
+                parts.append(str(names[digit - 1]))
+        labels.append(" > ".join(reversed(parts)))
+    return labels
+
+
+def _transition_table(prob, state_keys, order, n, names) -> pd.DataFrame:
+    labels = _state_names(state_keys, order, n, names) + ["(start)", "(conversion)", "(null)"]
+    s = len(state_keys)
+    rows = list(range(s)) + [s]
+    frm, to = np.nonzero(prob[rows])
+    return pd.DataFrame({"from": [labels[rows[i]] for i in frm], "to": [labels[j] for j in to],
+                         "probability": prob[rows][frm, to]})
+
+
+def _path_table(steps: pd.DataFrame, names, codes, converted) -> pd.DataFrame:
+    label = pd.Series(np.asarray(names, dtype=object)[codes]).astype("str")
+    text = label.groupby(steps["deal"].to_numpy()).agg(" > ".join)
+    table = pd.DataFrame({"path": text.to_numpy(), "converted": converted[text.index]})
+    table = (table.groupby("path")["converted"].agg(conversions="sum", deals="size")
+             .reset_index())
+    table["nulls"] = table["deals"] - table["conversions"]
+    return (table.sort_values(["deals", "path"], ascending=[False, True], kind="stable")
+            [["path", "conversions", "nulls"]].reset_index(drop=True))
