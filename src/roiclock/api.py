@@ -275,7 +275,7 @@ def run_explain(spend=None, deals=None, touches=None, config=None, *, as_of=None
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     inputs = load(spend, deals, touches, settings, as_of, strict)
     step("Fitting the Markov chain")
-    chain = markov_chain(inputs, settings)
+    chain = markov_chain(inputs, settings, paths=True)
     credits = attribute(inputs, settings)
     credited = credits[credits["campaign"] != UNATTRIBUTED]
     names = np.asarray(chain.names).astype("str")

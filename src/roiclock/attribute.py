@@ -15,6 +15,8 @@ codes and gathered back by indexing; campaigns are integer ranks (alphabetical, 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -109,8 +111,9 @@ def _weights(deal: np.ndarray, age: np.ndarray, n_deals: int, settings: Settings
     raise ValueError(f"unknown model {model!r}")
 
 
-def markov_chain(inputs: Inputs, settings: Settings):
-    """The Markov chain fitted on every deal's path (see :mod:`roiclock.markov`)."""
+def markov_chain(inputs: Inputs, settings: Settings, paths: bool = False):
+    """The Markov chain fitted on every deal's path (see :mod:`roiclock.markov`); with
+    ``paths``, also the table of distinct paths (slower: text per deal)."""
     if inputs.touches is None:
         raise InputError("the markov model needs a touches file (paths of several touches)")
     steps = markov.path_steps(inputs, settings.lookback_days)
@@ -123,7 +126,11 @@ def markov_chain(inputs: Inputs, settings: Settings):
         names = np.asarray(names, dtype=object)
     else:
         codes, names = campaign_codes, campaign_names
-    return markov.fit(steps, converted, names, codes, settings.markov_order)
+    chain = markov.fit(steps, converted, names, codes, settings.markov_order)
+    if paths:
+        chain = dataclasses.replace(chain, paths=markov.path_table(steps, names, codes,
+                                                                   converted))
+    return chain
 
 
 def _channel_of(inputs: Inputs, campaign_names: np.ndarray) -> np.ndarray:

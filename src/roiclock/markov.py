@@ -32,15 +32,15 @@ from .validate import Inputs
 @dataclass(frozen=True)
 class Chain:
     """A fitted chain. ``names``: the channels (campaigns or channels); ``removal_effects``
-    aligned with them; ``conversion``: P(conversion) from the start; ``paths``: distinct
-    paths with their conversions and nulls (most frequent first)."""
+    aligned with them; ``conversion``: P(conversion) from the start; ``paths`` (when asked
+    for): distinct paths with their conversions and nulls (most frequent first)."""
 
     names: np.ndarray
     removal_effects: np.ndarray
     conversion: float
     transitions: pd.DataFrame
-    paths: pd.DataFrame
     order: int
+    paths: pd.DataFrame | None = None
 
 
 def path_steps(inputs: Inputs, lookback_days: int) -> pd.DataFrame:
@@ -56,9 +56,18 @@ def path_steps(inputs: Inputs, lookback_days: int) -> pd.DataFrame:
     date = touches["touch_date"].to_numpy()[known]
     age = (end[row] - date).astype("timedelta64[D]").astype("float64")
     keep = (age >= 0) & (age < lookback_days)
-    steps = pd.DataFrame({"deal": row[keep], "campaign": touches["campaign"].to_numpy()[known][keep],
-                          "date": date[keep]})
-    return steps.sort_values(["deal", "date", "campaign"], kind="stable").reset_index(drop=True)
+    from .attribute import ranked
+
+    deal, date = row[keep], date[keep]
+    campaign = touches["campaign"].iloc[np.flatnonzero(known)[keep]]
+    rank, _ = ranked(campaign)
+    days = date.astype("datetime64[D]").view("int64")
+    span = int(days.max(initial=0) - days.min(initial=0)) + 1
+    # one integer key: deal, then day, then campaign name; a single argsort
+    key = (deal * span + (days - days.min(initial=0))) * (int(rank.max(initial=0)) + 2) + rank
+    order = np.argsort(key, kind="stable")
+    return pd.DataFrame({"deal": deal[order], "campaign": campaign.to_numpy()[order],
+                         "date": date[order]})
 
 
 def _states(codes: np.ndarray, deal: np.ndarray, order: int, n: int):
@@ -99,8 +108,7 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     members = _members(state_keys, order, n)      # states x channels: contains channel?
     p, effects = _removal_effects(Q, r, start, members)
     transitions = _transition_table(prob, state_keys, order, n, names)
-    paths = _path_table(steps, names, codes, converted)
-    return Chain(names, effects, p, transitions, paths, order)
+    return Chain(names, effects, p, transitions, order)
 
 
 def _members(state_keys: np.ndarray, order: int, n: int) -> np.ndarray:
@@ -138,8 +146,8 @@ def _removal_effects(Q: np.ndarray, r: np.ndarray, start: int, members: np.ndarr
     else:
         without = np.empty(n)
         for channel in range(n):  # higher orders: one reduced solve per channel
-            keep = ~members[:, channel]
-            keep[start] = True
+            keep = np.ones(len(Q), dtype=bool)
+            keep[: len(members)] = ~members[:, channel]
             idx = np.flatnonzero(keep)
             sub = np.linalg.solve(np.eye(len(idx)) - Q[np.ix_(idx, idx)], r[idx])
             without[channel] = sub[np.searchsorted(idx, start)]
@@ -168,7 +176,7 @@ def _transition_table(prob, state_keys, order, n, names) -> pd.DataFrame:
                          "probability": prob[rows][frm, to]})
 
 
-def _path_table(steps: pd.DataFrame, names, codes, converted) -> pd.DataFrame:
+def path_table(steps: pd.DataFrame, names, codes, converted) -> pd.DataFrame:
     label = pd.Series(np.asarray(names, dtype=object)[codes]).astype("str")
     text = label.groupby(steps["deal"].to_numpy()).agg(" > ".join)
     table = pd.DataFrame({"path": text.to_numpy(), "converted": converted[text.index]})
