@@ -15,8 +15,6 @@ codes and gathered back by indexing; campaigns are integer ranks (alphabetical, 
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
@@ -113,12 +111,12 @@ def _weights(deal: np.ndarray, age: np.ndarray, n_deals: int, settings: Settings
 
 def markov_chain(inputs: Inputs, settings: Settings, paths: bool = False):
     """The Markov chain fitted on every deal's path (see :mod:`roiclock.markov`); with
-    ``paths``, also the table of distinct paths (slower: text per deal)."""
+    ``paths``, also the readable transition and path tables (slower: text per deal)."""
     if inputs.touches is None:
         raise InputError("the markov model needs a touches file (paths of several touches)")
-    steps = markov.path_steps(inputs, settings.lookback_days)
+    steps, campaign_names = markov.path_steps(inputs, settings.lookback_days)
     converted = (inputs.deals["stage"] == "won").to_numpy()
-    campaign_codes, campaign_names = ranked(steps["campaign"])
+    campaign_codes = steps["code"].to_numpy()
     if settings.markov_level == "channel":
         channel = _channel_of(inputs, campaign_names)
         codes_channel, names = pd.factorize(channel, sort=True)
@@ -126,11 +124,7 @@ def markov_chain(inputs: Inputs, settings: Settings, paths: bool = False):
         names = np.asarray(names, dtype=object)
     else:
         codes, names = campaign_codes, campaign_names
-    chain = markov.fit(steps, converted, names, codes, settings.markov_order)
-    if paths:
-        chain = dataclasses.replace(chain, paths=markov.path_table(steps, names, codes,
-                                                                   converted))
-    return chain
+    return markov.fit(steps, converted, names, codes, settings.markov_order, tables=paths)
 
 
 def _channel_of(inputs: Inputs, campaign_names: np.ndarray) -> np.ndarray:

@@ -32,20 +32,21 @@ from .validate import Inputs
 @dataclass(frozen=True)
 class Chain:
     """A fitted chain. ``names``: the channels (campaigns or channels); ``removal_effects``
-    aligned with them; ``conversion``: P(conversion) from the start; ``paths`` (when asked
-    for): distinct paths with their conversions and nulls (most frequent first)."""
+    aligned with them; ``conversion``: P(conversion) from the start; when asked for,
+    ``transitions`` (from, to, probability) and ``paths`` (distinct paths with their
+    conversions and nulls, most frequent first)."""
 
     names: np.ndarray
     removal_effects: np.ndarray
     conversion: float
-    transitions: pd.DataFrame
+    transitions: pd.DataFrame | None
     order: int
     paths: pd.DataFrame | None = None
 
 
-def path_steps(inputs: Inputs, lookback_days: int) -> pd.DataFrame:
-    """Every path step: deal (row of inputs.deals), campaign, date, in path order; and per
-    deal whether it converted (won)."""
+def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every path step in path order: deal (row of inputs.deals), code (the campaign's
+    position in the returned names, alphabetical) and date; and the campaign names."""
     from .attribute import deal_rows  # local: attribute imports this module
 
     deals, touches = inputs.deals, inputs.touches
@@ -58,16 +59,14 @@ def path_steps(inputs: Inputs, lookback_days: int) -> pd.DataFrame:
     keep = (age >= 0) & (age < lookback_days)
     from .attribute import ranked
 
-    deal, date = row[keep], date[keep]
-    campaign = touches["campaign"].iloc[np.flatnonzero(known)[keep]]
-    rank, _ = ranked(campaign)
+    rank, names = ranked(touches["campaign"])
+    deal, date, rank = row[keep], date[keep], rank[known][keep]
     days = date.astype("datetime64[D]").view("int64")
     span = int(days.max(initial=0) - days.min(initial=0)) + 1
     # one integer key: deal, then day, then campaign name; a single argsort
     key = (deal * span + (days - days.min(initial=0))) * (int(rank.max(initial=0)) + 2) + rank
-    order = np.argsort(key, kind="stable")
-    return pd.DataFrame({"deal": deal[order], "campaign": campaign.to_numpy()[order],
-                         "date": date[order]})
+    order = np.argsort(key)  # equal keys are identical steps: their order does not matter
+    return pd.DataFrame({"deal": deal[order], "code": rank[order], "date": date[order]}), names
 
 
 def _states(codes: np.ndarray, deal: np.ndarray, order: int, n: int):
@@ -87,13 +86,14 @@ def _states(codes: np.ndarray, deal: np.ndarray, order: int, n: int):
 
 
 def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np.ndarray,
-        order: int = 1) -> Chain:
+        order: int = 1, tables: bool = False) -> Chain:
     """Fit the chain on path steps (``codes``: the channel index of each step in ``names``);
-    ``converted``: per deal, True when it was won."""
+    ``converted``: per deal, True when it was won. ``tables`` adds the readable transition
+    and path tables (for explanations; they cost a string per transition and per deal)."""
     deal = steps["deal"].to_numpy()
     n = len(names)
     key, first = _states(codes, deal, order, n)
-    state_keys, state = np.unique(key, return_inverse=True)
+    state_keys, state = _compact(key, (n + 1) ** order)
     s = len(state_keys)
     start, conv, null = s, s + 1, s + 2
     last = np.r_[deal[1:] != deal[:-1], True] if len(deal) else np.array([], bool)
@@ -107,8 +107,21 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     Q, r = prob[:, : s + 1], prob[:, conv]
     members = _members(state_keys, order, n)      # states x channels: contains channel?
     p, effects = _removal_effects(Q, r, start, members)
-    transitions = _transition_table(prob, state_keys, order, n, names)
-    return Chain(names, effects, p, transitions, order)
+    if not tables:
+        return Chain(names, effects, p, None, order)
+    return Chain(names, effects, p, _transition_table(prob, state_keys, order, n, names),
+                 order, path_table(steps, names, codes, converted))
+
+
+def _compact(key: np.ndarray, space: int):
+    """Distinct keys (sorted) and each key's index among them: a presence table when the key
+    space is small (no sort), np.unique otherwise."""
+    if space <= 20_000_000:
+        present = np.zeros(space, dtype=bool)
+        present[key] = True
+        index = np.cumsum(present) - 1
+        return np.flatnonzero(present), index[key]
+    return np.unique(key, return_inverse=True)
 
 
 def _members(state_keys: np.ndarray, order: int, n: int) -> np.ndarray:
