@@ -62,7 +62,8 @@ for months in (3, 6, 9, 12):
     for campaign, start in launch.items():
         end = start + pd.DateOffset(months=months)
         cost = spend[(spend["campaign"] == campaign) & (spend["date"] < end)]["amount"].sum()
-        ret = credits[(credits["campaign"] == campaign) & (credits["close_date"] < end)]["ret"].sum()
+        mine = credits[credits["campaign"] == campaign]
+        ret = mine[mine["close_date"] < end]["ret"].sum()
         rows.append((campaign, months, end, cost, ret, (ret - cost) / cost))
 pd.DataFrame(rows, columns=["campaign", "window_months", "window_end", "cost", "return",
                             "roi"]).to_csv(out, index=False)

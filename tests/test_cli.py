@@ -1,6 +1,5 @@
 """The report command through typer's CliRunner: every format, errors and exit codes."""
 
-import io
 import json
 
 import pandas as pd

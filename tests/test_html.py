@@ -5,7 +5,6 @@ import shutil
 import subprocess
 import tempfile
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pytest

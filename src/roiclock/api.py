@@ -24,7 +24,7 @@ from .attribute import attribute, markov_chain
 from .config import Settings, load_settings
 from .lag import lag
 from .load import RawInputs, read_inputs
-from .mature import PORTFOLIO, campaign_windows, group_windows, headline, maturity
+from .mature import PORTFOLIO, campaign_windows, group_windows, headline, maturity, percent
 from .project import Projection, backtest, project, triangle
 from .markov import Chain
 from .schema import NO_CHANNEL, UNATTRIBUTED, InputError
@@ -114,10 +114,6 @@ class Report:
         return self.inputs.as_of
 
 
-def _pct(x: float) -> str:
-    return f"{x:+.0%}"
-
-
 def projection_sentence(projection: Projection) -> str:
     total = projection.portfolio()
     n, target = total["cohorts"], projection.target
@@ -125,8 +121,8 @@ def projection_sentence(projection: Projection) -> str:
         return f"Too little history to project ROI at {target} months."
     level = f"{projection.confidence:.0%}"
     return (f"Projected at {target} months for {n} campaigns (mature or projected): "
-            f"{_pct(total['roi'])} ({level} interval {_pct(total['interval_low'])}.."
-            f"{_pct(total['interval_high'])}).")
+            f"{percent(total['roi'])} ({level} interval {percent(total['interval_low'])}.."
+            f"{percent(total['interval_high'])}).")
 
 
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,

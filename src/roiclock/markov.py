@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .frames import take
 from .validate import Inputs
 
 

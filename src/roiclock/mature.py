@@ -220,7 +220,8 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
     return table.reset_index(drop=True)
 
 
-def _pct(x: float, signed: bool = True) -> str:
+def percent(x: float, signed: bool = True) -> str:
+    """A fraction as a whole percent: +25% (signed) or 25%; 'n/a' when unknown."""
     if x is None or not np.isfinite(x):
         return "n/a"
     return f"{x:+.0%}" if signed else f"{x:.0%}"
@@ -239,8 +240,8 @@ def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
                 f"ROI at {_months(w1)} is not known; see per-campaign rows for early windows.")
     n = int(last["campaigns"])
     seen = first["return"] / last["return"] if last["return"] > 0 else np.nan
-    sees = (f"an early measurement sees {_pct(seen, signed=False)} of the return"
+    sees = (f"an early measurement sees {percent(seen, signed=False)} of the return"
             if np.isfinite(seen) else "no return yet to compare")
-    return (f"Measured at {_months(w0)}, ROI is {_pct(first['roi'])}; at {_months(w1)} it is "
-            f"{_pct(last['roi'])}: {sees} ({n} campaign{'s' if n != 1 else ''} mature at "
+    return (f"Measured at {_months(w0)}, ROI is {percent(first['roi'])}; at {_months(w1)} it is "
+            f"{percent(last['roi'])}: {sees} ({n} campaign{'s' if n != 1 else ''} mature at "
             f"{_months(w1)}, as of {as_of:%Y-%m-%d}).")

@@ -11,7 +11,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from .api import Report, projection_sentence
+from .api import Report
 from .chart import render
 from .project import curve
 
