@@ -218,3 +218,18 @@ def test_unexpected_failure_exit_1(monkeypatch):
     result = run("report")
     assert result.exit_code == 1
     assert result.stderr == "Error: unexpected failure: RuntimeError: disk on fire\n"
+
+
+def test_every_command_has_help_and_is_documented():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert sorted(names) == ["chart", "explain", "lag", "project", "report", "validate"]
+    for name in names:
+        result = run(name, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output
+        command = next(c for c in app.registered_commands
+                       if (c.name or c.callback.__name__) == name)
+        assert (command.callback.__doc__ or "").strip(), f"{name} has no help text"
+        assert f"roiclock {name}" in readme, f"{name} is not in the README"
