@@ -158,6 +158,14 @@ class LagReport:
     table: pd.DataFrame
     by: str
     sample: bool
+    start: str = "touch"
+
+    @property
+    def start_label(self) -> str:
+        """What the delay is measured from, in words."""
+        if self.start == "created":
+            return "the deal's creation"
+        return "the first touch" if self.inputs.touches is not None else "the campaign's launch"
 
 
 def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
@@ -170,7 +178,7 @@ def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     inputs = load(spend, deals, touches, settings, as_of, strict)
     step("Estimating time to close")
     table = lag(inputs, settings, by, months, horizon_months, start, confidence)
-    return LagReport(settings, inputs, table, by, sample)
+    return LagReport(settings, inputs, table, by, sample, start)
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
         console.print("No deal has a start date (first touch, launch or created date).")
         return
     months = list(dict.fromkeys(table_data["months"]))
-    table = _table("Share of eventual wins closed by months after the first touch "
+    table = _table(f"Share of eventual wins closed by months after {result.start_label} "
                    "(Aalen-Johansen; open deals censored, lost deals compete)")
     table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=24)
     for name in ("deals", "won", "open"):
