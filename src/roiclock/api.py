@@ -24,7 +24,8 @@ from .attribute import attribute, markov_chain
 from .config import Settings, load_settings
 from .lag import lag
 from .load import RawInputs, read_inputs
-from .mature import PORTFOLIO, campaign_windows, group_windows, headline, maturity, percent
+from .mature import (PORTFOLIO, by_month, campaign_windows, group_windows, headline,
+                     maturity, percent)
 from .project import Projection, backtest, project, triangle
 from .markov import Chain
 from .schema import NO_CHANNEL, UNATTRIBUTED, InputError
@@ -137,13 +138,14 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     step("Attributing won deals to campaigns")
     credits = attribute(inputs, settings)
     step("Measuring the windows")
-    per_campaign = campaign_windows(inputs, credits, settings)
+    months = by_month(inputs, credits, settings, max(settings.windows))
+    per_campaign = campaign_windows(inputs, credits, settings, months)
     table = maturity(inputs, credits, settings, by, per_campaign)
     portfolio = group_windows(per_campaign, settings, PORTFOLIO)
     channels = group_windows(per_campaign, settings, "channel")
     step("Projecting young campaigns")
     projection = project(inputs, credits, settings, max(settings.windows), "campaign",
-                         confidence)
+                         confidence, months)
     sentence = headline(portfolio, inputs.as_of) + " " + projection_sentence(projection)
     return Report(settings, inputs, credits, table, portfolio, channels, projection, sentence,
                   by, sample)

@@ -11,6 +11,8 @@ window, so each point of a curve compares the same campaigns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -112,32 +114,57 @@ def _kpis(sums: dict, months: int, cost: np.ndarray) -> dict:
                                                  np.nan)}
 
 
-def campaign_windows(inputs: Inputs, credits: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+@dataclass(frozen=True)
+class ByMonth:
+    """Per campaign (``table``: campaign, channel, launch), the cumulative cost (x the cost
+    multiplier) and return dated before launch + k months, k = 0..last: what windows, curves
+    and the projection triangle all read."""
+
+    table: pd.DataFrame
+    cost: np.ndarray
+    ret: np.ndarray
+
+    @property
+    def last(self) -> int:
+        return self.cost.shape[1] - 1
+
+
+def by_month(inputs: Inputs, credits: pd.DataFrame, settings: Settings, last: int) -> ByMonth:
+    """One pass over spend and one over credits (see :func:`cumulative`)."""
+    table = campaigns(inputs, credits)
+    launch = table["launch"]
+    cost = cumulative(inputs.spend["date"].to_numpy(), inputs.spend["amount"],
+                      positions(inputs.spend["campaign"], table["campaign"]), launch,
+                      last) * settings.cost_multiplier
+    ret = cumulative(credits["close_date"].to_numpy(), credits["return"],
+                     positions(credits["campaign"], table["campaign"]), launch, last)
+    return ByMonth(table, cost, ret)
+
+
+def campaign_windows(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
+                     months: ByMonth | None = None) -> pd.DataFrame:
     """Every campaign x window with its measured values; immature windows stay empty.
+    ``months`` (from :func:`by_month`, to at least the largest window) saves the passes.
 
     Columns: campaign, window_months, window_end, mature, cost, return, roi, channel, launch,
     then the leading indicators (see ``_kpis``).
     """
-    table = campaigns(inputs, credits)
     last = max(settings.windows)
+    if months is None or months.last < last:
+        months = by_month(inputs, credits, settings, last)
+    table, cost_by_month, return_by_month = months.table, months.cost, months.ret
     launch = table["launch"]
-    cost_by_month = cumulative(inputs.spend["date"].to_numpy(), inputs.spend["amount"],
-                               positions(inputs.spend["campaign"], table["campaign"]),
-                               launch, last) * settings.cost_multiplier
-    return_by_month = cumulative(credits["close_date"].to_numpy(), credits["return"],
-                                 positions(credits["campaign"], table["campaign"]), launch,
-                                 last)
     kpi_sums = _kpi_sums(inputs, table, last)
     parts = []
-    for months in settings.windows:  # a handful of windows
-        ends = (launch + pd.DateOffset(months=months)).astype(launch.dtype)
+    for window in settings.windows:  # a handful of windows
+        ends = (launch + pd.DateOffset(months=window)).astype(launch.dtype)
         mature = (ends <= inputs.as_of).to_numpy()
-        cost = np.where(mature, cost_by_month[:, months], np.nan)
-        ret = np.where(mature, return_by_month[:, months], np.nan)
+        cost = np.where(mature, cost_by_month[:, window], np.nan)
+        ret = np.where(mature, return_by_month[:, window], np.nan)
         kpis = {name: np.where(mature, values, np.nan)
-                for name, values in _kpis(kpi_sums, months, cost).items()}
+                for name, values in _kpis(kpi_sums, window, cost).items()}
         parts.append(pd.DataFrame({
-            "campaign": table["campaign"], "window_months": months, "window_end": ends,
+            "campaign": table["campaign"], "window_months": window, "window_end": ends,
             "mature": mature, "cost": cost, "return": ret, "roi": _roi(cost, ret),
             "channel": table["channel"], "launch": launch, **kpis}))
     out = pd.concat(parts, ignore_index=True)

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
-from .frames import months_since, positions
-from .mature import campaigns as campaign_table, cumulative
+from .frames import months_since
+from .mature import ByMonth, by_month
 from .validate import Inputs
 
 COHORTS = ("campaign", "month")
@@ -73,17 +73,17 @@ class Development:
 
 
 def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: int,
-             cohort: str = "campaign") -> Triangle:
-    """The development triangle of return and cost (x cost_multiplier), ages 0..target."""
+             cohort: str = "campaign", months: ByMonth | None = None) -> Triangle:
+    """The development triangle of return and cost (x cost_multiplier), ages 0..target.
+    ``months`` (from :func:`roiclock.mature.by_month`) saves the passes over the rows."""
     if cohort not in COHORTS:
         raise ValueError(f"cohort must be one of {COHORTS}, got {cohort!r}")
-    table = campaign_table(inputs, credits)
+    if months is None or months.last < target:
+        months = by_month(inputs, credits, settings, target)
+    table = months.table
     ages = _ages_vector(table["launch"], inputs.as_of, target)
-    ret = cumulative(credits["close_date"].to_numpy(), credits["return"],
-                     positions(credits["campaign"], table["campaign"]), table["launch"], target)
-    cost = cumulative(inputs.spend["date"].to_numpy(), inputs.spend["amount"],
-                      positions(inputs.spend["campaign"], table["campaign"]), table["launch"],
-                      target) * settings.cost_multiplier
+    ret = months.ret[:, : target + 1].copy()
+    cost = months.cost[:, : target + 1].copy()
     unobserved = np.arange(target + 1)[None, :] > ages[:, None]
     ret[unobserved] = np.nan
     cost[unobserved] = np.nan
@@ -203,9 +203,10 @@ class Projection:
 
 
 def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: int = 12,
-            cohort: str = "campaign", confidence: float = 0.8) -> Projection:
+            cohort: str = "campaign", confidence: float = 0.8,
+            months: ByMonth | None = None) -> Projection:
     """Project every cohort to ``target`` months. See the module docstring for the method."""
-    tri = triangle(inputs, credits, settings, target, cohort)
+    tri = triangle(inputs, credits, settings, target, cohort, months)
     returns, costs = develop(tri.ret, tri.ages), develop(tri.cost, tri.ages)
     rows = np.arange(len(tri.cohorts))
     measured_ret = tri.ret[rows, tri.ages]
