@@ -41,8 +41,10 @@ def money(x) -> str:
 
 
 def _table(title: str) -> Table:
+    # at least as wide as its title (up to 80 columns), so the title does not wrap
     return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1),
-                 pad_edge=False, show_edge=False, collapse_padding=True)
+                 pad_edge=False, show_edge=False, collapse_padding=True,
+                 min_width=min(len(title), 80))
 
 
 def _roi_cell(row) -> Text:
