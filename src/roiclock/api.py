@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .attribute import attribute, markov_chain
+from .attribute import attribute, channel_of, markov_chain
 from .config import Settings, load_settings
 from .lag import lag
 from .load import RawInputs, read_inputs
@@ -28,7 +28,7 @@ from .mature import (PORTFOLIO, by_month, campaign_windows, group_windows, headl
                      maturity, percent)
 from .project import Projection, backtest, project, triangle
 from .markov import Chain
-from .schema import NO_CHANNEL, UNATTRIBUTED, InputError
+from .schema import UNATTRIBUTED, InputError
 from .validate import Inputs, validate
 
 
@@ -282,17 +282,13 @@ def run_explain(spend=None, deals=None, touches=None, config=None, *, as_of=None
     inputs = load(spend, deals, touches, settings, as_of, strict)
     step("Fitting the Markov chain")
     chain = markov_chain(inputs, settings, paths=True)
-    credits = attribute(inputs, settings)
+    credits = attribute(inputs, settings, chain)
     credited = credits[credits["campaign"] != UNATTRIBUTED]
     names = np.asarray(chain.names).astype("str")
+    level = credited["campaign"].astype("str").to_numpy()
     if settings.markov_level == "channel":
-        channel = inputs.spend.drop_duplicates("campaign").set_index("campaign")["channel"]
-        level = credited["campaign"].astype("str").map(
-            pd.Series(channel.astype("str").to_numpy(),
-                      index=channel.index.astype("str"))).fillna(NO_CHANNEL)
-    else:
-        level = credited["campaign"].astype("str")
-    by_name = credited["return"].groupby(level.to_numpy()).sum()
+        level = channel_of(inputs, level)
+    by_name = credited["return"].groupby(level).sum()
     effects = chain.removal_effects
     share = effects / effects.sum() if effects.sum() > 0 else np.zeros(len(effects))
     table = pd.DataFrame({settings.markov_level: names, "removal_effect": effects,

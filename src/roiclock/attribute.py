@@ -118,7 +118,7 @@ def markov_chain(inputs: Inputs, settings: Settings, paths: bool = False):
     converted = (inputs.deals["stage"] == "won").to_numpy()
     campaign_codes = steps["code"].to_numpy()
     if settings.markov_level == "channel":
-        channel = _channel_of(inputs, campaign_names)
+        channel = channel_of(inputs, campaign_names)
         codes_channel, names = pd.factorize(channel, sort=True)
         codes = codes_channel[campaign_codes]
         names = np.asarray(names, dtype=object)
@@ -127,7 +127,8 @@ def markov_chain(inputs: Inputs, settings: Settings, paths: bool = False):
     return markov.fit(steps, converted, names, codes, settings.markov_order, tables=paths)
 
 
-def _channel_of(inputs: Inputs, campaign_names: np.ndarray) -> np.ndarray:
+def channel_of(inputs: Inputs, campaign_names) -> np.ndarray:
+    """The spend channel of each campaign name (``(none)`` for campaigns without spend)."""
     spend = inputs.spend.drop_duplicates("campaign")
     channel = pd.Series(spend["channel"].astype("str").to_numpy(),
                         index=spend["campaign"].astype("str").to_numpy())
@@ -135,14 +136,15 @@ def _channel_of(inputs: Inputs, campaign_names: np.ndarray) -> np.ndarray:
             .astype("str").to_numpy())
 
 
-def _markov_weights(inputs: Inputs, settings: Settings, touches: pd.DataFrame) -> np.ndarray:
+def _markov_weights(inputs: Inputs, settings: Settings, touches: pd.DataFrame,
+                    chain=None) -> np.ndarray:
     """Each distinct campaign of a won deal's path weighs its removal effect (its channel's,
     with markov_level channel); repeats weigh 0; a deal whose effects are all 0 splits
     equally among its distinct campaigns."""
-    chain = markov_chain(inputs, settings)
+    chain = chain or markov_chain(inputs, settings)
     names = touches.attrs["names"]
     if settings.markov_level == "channel":
-        level = _channel_of(inputs, names)
+        level = channel_of(inputs, names)
     else:
         level = np.asarray(names, dtype=object).astype("str")
     effect_of = pd.Series(chain.removal_effects, index=np.asarray(chain.names).astype("str"))
@@ -177,10 +179,11 @@ def _position_weights(age, oldest, newest, per_deal, settings: Settings) -> np.n
     return np.where(one_day, 1.0, weights)
 
 
-def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
+def attribute(inputs: Inputs, settings: Settings, chain=None) -> pd.DataFrame:
     """Credits of every won deal: deal_id, campaign, close_date, share, return.
 
-    ``share`` sums to 1 per deal; ``return`` = deal value x share.
+    ``share`` sums to 1 per deal; ``return`` = deal value x share. With the markov model,
+    ``chain`` (from :func:`markov_chain`) saves fitting it again.
 
     Examples
     --------
@@ -190,7 +193,7 @@ def attribute(inputs: Inputs, settings: Settings) -> pd.DataFrame:
     touches = _eligible_touches(inputs, won, settings)
     deal = touches["deal"].to_numpy()
     if settings.model == "markov":
-        weights = _markov_weights(inputs, settings, touches)
+        weights = _markov_weights(inputs, settings, touches, chain)
     else:
         weights = _weights(deal, touches["age_days"].to_numpy(), len(won), settings)
     totals = np.bincount(deal, weights=weights, minlength=len(won))

@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .attribute import deal_rows
+from .markov import path_steps
 from .config import Settings
 from .mature import campaigns as campaign_table
 from .schema import NO_CHANNEL
@@ -50,8 +50,7 @@ def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> 
     launch = pd.Series(table["launch"].to_numpy(), index=table["campaign"])
     channel = pd.Series(table["channel"].to_numpy(), index=table["campaign"])
     if inputs.touches is not None:
-        first = _first_touches(inputs, end, settings)
-        begin, campaign = first["touch_date"].to_numpy(), first["campaign"]
+        begin, campaign = _first_touches(inputs, settings)
     else:
         campaign = deals["campaign"]
         begin = campaign.map(launch).to_numpy(dtype="datetime64[s]")
@@ -70,20 +69,17 @@ def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> 
         "outcome": deals["stage"].to_numpy()[keep]})
 
 
-def _first_touches(inputs: Inputs, end: np.ndarray, settings: Settings) -> pd.DataFrame:
-    """Per deal (aligned with inputs.deals): the earliest eligible touch and its campaign."""
-    deals, touches = inputs.deals, inputs.touches
-    row = deal_rows(inputs)
-    known = row >= 0
-    row = row[known]
-    date = touches["touch_date"].to_numpy()[known]
-    age = (end[row] - date).astype("timedelta64[D]").astype("float64")
-    ok = (age >= 0) & (age < settings.lookback_days)
-    frame = pd.DataFrame({"row": row[ok], "touch_date": date[ok],
-                          "campaign": touches["campaign"].to_numpy()[known][ok]})
-    frame = frame.sort_values(["row", "touch_date", "campaign"], kind="stable")
-    frame = frame.drop_duplicates("row").set_index("row")
-    return frame.reindex(np.arange(len(deals)))
+def _first_touches(inputs: Inputs, settings: Settings) -> tuple[np.ndarray, pd.Series]:
+    """Per deal (aligned with inputs.deals): the date and campaign of the first step of its
+    path (:func:`roiclock.markov.path_steps`: eligible touches, date then name order)."""
+    steps, names = path_steps(inputs, settings.lookback_days)
+    deal = steps["deal"].to_numpy()
+    first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.array([], dtype=bool)
+    begin = np.full(len(inputs.deals), np.datetime64("NaT"), dtype="datetime64[s]")
+    campaign = np.full(len(inputs.deals), None, dtype=object)
+    begin[deal[first]] = steps["date"].to_numpy()[first]
+    campaign[deal[first]] = np.asarray(names, dtype=object)[steps["code"].to_numpy()[first]]
+    return begin, pd.Series(campaign)
 
 
 def _group_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
