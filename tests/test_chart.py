@@ -5,9 +5,9 @@ import struct
 from typer.testing import CliRunner
 
 import roiclock
-from roiclock.chart import render
+from roiclock.chart import image
 from roiclock.cli import app
-from roiclock.project import curve
+from roiclock.projection import curve
 
 runner = CliRunner()
 
@@ -22,16 +22,16 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_png_is_valid_fixed_size_and_deterministic():
-    first = render(points(), "ROI", 0.8, "png")
+    first = image(points(), "ROI", 0.8, "png")
     assert png_size(first) == (800, 450)  # 8 x 4.5 inches at 100 dpi
-    assert render(points(), "ROI", 0.8, "png") == first
+    assert image(points(), "ROI", 0.8, "png") == first
 
 
 def test_svg_is_valid_and_deterministic():
-    svg = render(points(), "ROI", 0.8, "svg").decode()
+    svg = image(points(), "ROI", 0.8, "svg").decode()
     assert "<svg" in svg and 'width="576pt"' in svg and 'height="324pt"' in svg
     assert "<dc:date>" not in svg  # no timestamp
-    assert render(points(), "ROI", 0.8, "svg").decode() == svg
+    assert image(points(), "ROI", 0.8, "svg").decode() == svg
 
 
 def test_curve_points():

@@ -111,11 +111,12 @@ def test_touches_and_model_options(tmp_path):
 
 @pytest.mark.parametrize("args,expected", [
     (["--spend", "missing.csv", "--deals", "missing2.csv"], "missing.csv: file not found"),
-    (["--model", "best"], "unknown model 'best'"),
+    (["--model", "best"], "--model: 'best' is not one of 'first', 'last'"),
     (["--windows", "3,x"], "--windows: expected whole months"),
     (["--as-of", "01/02/2024"], "--as-of: expected a date YYYY-MM-DD"),
-    (["--format", "xml"], "--format: expected table, csv or json"),
-    (["--by", "region"], "--by: expected campaign, channel or portfolio"),
+    (["--format", "xml"], "--format: 'xml' is not one of 'table', 'csv', 'json'"),
+    (["--by", "region"], "--by: 'region' is not one of 'campaign', 'channel', 'portfolio'"),
+    (["--no-such-option"], "No such option: --no-such-option"),
     (["--spend", str(TINY / "spend.csv")], "give both a spend file and a deals file"),
 ])
 def test_bad_input_exit_2_one_line(args, expected):
@@ -196,11 +197,13 @@ def test_report_kpis_table():
 
 
 @pytest.mark.parametrize("args,expected", [
-    (["lag", "--by", "region"], "--by: expected portfolio, channel or campaign"),
-    (["lag", "--from", "launch"], "--from: expected touch or created"),
-    (["lag", "--months", "0,3"], "--months and --horizon: expected positive months"),
+    (["lag", "--by", "region"], "--by: 'region' is not one of 'portfolio', 'channel'"),
+    (["lag", "--from", "launch"], "--from: 'launch' is not one of 'touch', 'created'"),
+    (["lag", "--months", "0,3"], "--months: expected positive months"),
+    (["lag", "--horizon", "0"], "--horizon: expected positive months"),
     (["lag", "--confidence", "95"], "--confidence: expected a level between 0 and 1"),
-    (["project", "--cohort", "week"], "--cohort: expected campaign or month"),
+    (["project", "--cohort", "week"], "--cohort: 'week' is not one of 'campaign', 'month'"),
+    (["project", "--target", "0"], "--target: expected a positive number of months"),
     (["project", "--backtest", "-2"], "--backtest: expected months >= 0"),
 ])
 def test_lag_project_bad_options(args, expected):

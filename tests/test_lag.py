@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import roiclock
-from roiclock.lag import cumulative_incidence, deal_durations, lag
+from roiclock.survival import cumulative_incidence, deal_durations, lag
 
 # durations (days) and outcomes: 1 won, 2 lost, 0 still open (censored); no tied days.
 DAYS = np.array([10, 20, 25, 30, 40, 50, 55, 60, 70, 80, 90, 100])

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import roiclock
-from roiclock.attribute import markov_chain
+from roiclock.markov import chain as markov_chain
 from roiclock.cli import app
 from roiclock.markov import _removal_effects
 from conftest import shares
@@ -55,7 +55,7 @@ def test_hand_computed_credits(write):
 
 def test_paths_table(write):
     inputs, s = hand(write)
-    paths = markov_chain(inputs, s, paths=True).paths
+    paths = markov_chain(inputs, s, tables=True).paths
     assert paths.to_dict("list") == {"path": ["A > B", "A > C", "B", "C"],
                                      "conversions": [1, 0, 1, 0], "nulls": [0, 1, 0, 1]}
 
@@ -127,7 +127,7 @@ def test_removal_effects_agree_with_channelattribution(level, tolerance):
     # ChannelAttribution estimates by simulation (seeded): measured differences on the sample
     # data were 0.006 (6 channels) and 0.018 (31 campaigns, fewer paths each).
     s = roiclock.load_settings(model="markov", markov_level=level)
-    chain = markov_chain(roiclock.load(settings=s), s, paths=True)
+    chain = markov_chain(roiclock.load(settings=s), s, tables=True)
     paths = chain.paths.rename(columns={"conversions": "conv", "nulls": "null"})
     result = ca.markov_model(paths, "path", "conv", var_null="null", out_more=True,
                              verbose=False, flg_pro=False, sep=">", seed=1)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import roiclock
-from roiclock.project import develop, interval, project, triangle
+from roiclock.projection import develop, interval, project, triangle
 from conftest import TINY
 
 nan = np.nan

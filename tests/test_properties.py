@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 import roiclock
-from roiclock.validate import Inputs
+from roiclock.validation import Inputs
 
 MODELS = ["first", "last", "linear", "time_decay", "position", "markov"]
 DAY0 = np.datetime64("2023-01-01", "s")

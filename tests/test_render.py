@@ -1,7 +1,7 @@
 from rich.console import Console
 
 import roiclock
-from roiclock.render import curve, print_report
+from roiclock.render import curve_bars, print_report
 from conftest import TINY
 
 
@@ -14,14 +14,14 @@ def text_of(report) -> str:
 def test_immature_portfolio_says_so_plainly():
     r = roiclock.run_report(TINY / "spend.csv", TINY / "deals.csv", windows=[1, 3],
                             as_of="2024-04-01")
-    assert curve(r.portfolio).plain.startswith(
+    assert curve_bars(r.portfolio).plain.startswith(
         "Portfolio curve: no campaign is mature at 3 months yet, so there is no curve to draw.")
 
 
 def test_curve_bars_around_break_even():
     r = roiclock.run_report(TINY / "spend.csv", TINY / "deals.csv", windows=[1, 3],
                             as_of="2024-06-01")
-    lines = curve(r.portfolio, width=20).plain.splitlines()
+    lines = curve_bars(r.portfolio, width=20).plain.splitlines()
     # ROI -25% and +300%: scale -0.25..3 over 20 columns, break-even at round(0.25/3.25*20) = 2,
     # so -25% fills the 2 columns left of it and +300% the 18 columns right of it
     assert lines[1] == "  1 mo ██|" + " " * 18 + " -25%"

@@ -17,19 +17,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 import pandas as pd
 
-from .attribute import attribute, channel_of, markov_chain
+from . import markov
+from .attribution import attribute
 from .config import Settings, load_settings
-from .lag import lag
-from .load import RawInputs, read_inputs
-from .mature import (PORTFOLIO, by_month, campaign_windows, group_windows, headline,
-                     maturity, percent)
-from .project import Projection, backtest, project, triangle
+from .loading import RawInputs, read_inputs
 from .markov import Chain
-from .schema import UNATTRIBUTED, InputError
-from .validate import Inputs, validate
+from .mature import PORTFOLIO, by_month, campaign_windows, group_windows, maturity
+from .projection import Projection, backtest, project, triangle
+from .schema import InputError
+from .survival import lag
+from .validation import Inputs, reasons, validate
+from .words import headline, projection_sentence
 
 
 Progress = Callable[[str], None]
@@ -115,17 +115,6 @@ class Report:
         return self.inputs.as_of
 
 
-def projection_sentence(projection: Projection) -> str:
-    total = projection.portfolio()
-    n, target = total["cohorts"], projection.target
-    if n == 0 or not pd.notna(total.get("roi")):
-        return f"Too little history to project ROI at {target} months."
-    level = f"{projection.confidence:.0%}"
-    return (f"Projected at {target} months for {n} campaigns (mature or projected): "
-            f"{percent(total['roi'])} ({level} interval {percent(total['interval_low'])}.."
-            f"{percent(total['interval_high'])}).")
-
-
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                by: str = "campaign", confidence: float = 0.8, strict: bool = False,
                progress: Progress | None = None, **overrides: Any) -> Report:
@@ -208,9 +197,10 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     window); with ``backtest_months`` K, also project from the data as it was K months
     before as-of and compare with what happened since."""
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
-    target = target or max(settings.windows)
-    if target < 1:
-        raise InputError(f"--target: expected a positive number of months, got {target}")
+    target = max(settings.windows) if target is None else target
+    if backtest_months < 0:
+        raise InputError(f"expected months >= 0, got {backtest_months}",
+                         option="backtest_months")
     raw = read(spend, deals, touches, settings)
     inputs = _validate(raw, settings, as_of, strict)
     step("Attributing won deals to campaigns")
@@ -219,8 +209,6 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     projection = project(inputs, credits, settings, target, cohort, confidence)
     table, then_as_of = None, None
     if backtest_months:
-        if backtest_months < 0:
-            raise InputError(f"--backtest: expected months >= 0, got {backtest_months}")
         then_as_of = inputs.as_of - pd.DateOffset(months=backtest_months)
         step(f"Backtesting from {then_as_of:%Y-%m-%d}")
         then_inputs = _validate(raw, settings, then_as_of)
@@ -244,10 +232,7 @@ class Validation:
     @property
     def reasons(self) -> pd.DataFrame:
         """Rejected rows counted by file and reason, with the first row of each."""
-        r = self.inputs.rejects
-        return (r.groupby(["kind", "reason"], sort=False)
-                .agg(rows=("row", "size"), first_row=("row", "min"), column=("column", "first"))
-                .reset_index())
+        return reasons(self.inputs.rejects)
 
 
 def run_validate(spend=None, deals=None, touches=None, config=None, *, as_of=None,
@@ -281,20 +266,6 @@ def run_explain(spend=None, deals=None, touches=None, config=None, *, as_of=None
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     inputs = load(spend, deals, touches, settings, as_of, strict)
     step("Fitting the Markov chain")
-    chain = markov_chain(inputs, settings, paths=True)
-    credits = attribute(inputs, settings, chain)
-    credited = credits[credits["campaign"] != UNATTRIBUTED]
-    names = np.asarray(chain.names).astype("str")
-    level = credited["campaign"].astype("str").to_numpy()
-    if settings.markov_level == "channel":
-        level = channel_of(inputs, level)
-    by_name = credited["return"].groupby(level).sum()
-    effects = chain.removal_effects
-    share = effects / effects.sum() if effects.sum() > 0 else np.zeros(len(effects))
-    table = pd.DataFrame({settings.markov_level: names, "removal_effect": effects,
-                          "share": share,
-                          "credited_return": by_name.reindex(names).fillna(0.0).to_numpy(),
-                          "global_return": share * credited["return"].sum()})
-    table = table.sort_values(["removal_effect", settings.markov_level],
-                              ascending=[False, True], kind="stable").reset_index(drop=True)
+    chain = markov.chain(inputs, settings, tables=True)
+    table = markov.explanation(chain, inputs, settings, attribute(inputs, settings, chain))
     return Explanation(settings, inputs, chain, table, sample)

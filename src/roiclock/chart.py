@@ -12,6 +12,9 @@ import io
 import numpy as np
 import pandas as pd
 
+from .schema import InputError
+
+TITLE = "Portfolio ROI by months since launch"
 SIZE_INCHES = (8.0, 4.5)
 DPI = 100  # 800 x 450 pixels
 FORMATS = ("png", "svg")
@@ -29,7 +32,7 @@ def _matplotlib():
 
 
 def figure(points: pd.DataFrame, title: str, confidence: float):
-    """The matplotlib figure of a :func:`roiclock.project.curve` table."""
+    """The matplotlib figure of a projection's curve (:func:`roiclock.projection.curve`)."""
     plt = _matplotlib()
     fig, ax = plt.subplots(figsize=SIZE_INCHES, dpi=DPI)
     months = points["months"].to_numpy()
@@ -62,10 +65,10 @@ def figure(points: pd.DataFrame, title: str, confidence: float):
     return fig
 
 
-def render(points: pd.DataFrame, title: str, confidence: float, fmt: str) -> bytes:
+def image(points: pd.DataFrame, title: str, confidence: float, fmt: str) -> bytes:
     """PNG or SVG bytes of the ROI curve."""
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+        raise InputError(f"expected {' or '.join(FORMATS)}, got '{fmt}'", option="fmt")
     plt = _matplotlib()
     fig = figure(points, title, confidence)
     buffer = io.BytesIO()

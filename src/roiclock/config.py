@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
+from .models import MODELS
 from .schema import COLUMNS, PRESETS, STAGES, InputError
 
-MODELS = ("first", "last", "linear", "time_decay", "position", "markov")
 BASES = ("revenue", "margin")
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -82,6 +83,11 @@ def to_csv(table: pd.DataFrame) -> str:
 
 def to_json(table: pd.DataFrame) -> str:
     return json.dumps(records(table), indent=2, allow_nan=False) + "\n"
+
+
+# Export formats: name -> writer of a table as text. The CLI's --format choices (besides the
+# terminal's "table") come from here.
+FORMATS: dict[str, Callable[[pd.DataFrame], str]] = {"csv": to_csv, "json": to_json}
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> None:

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .validate import Inputs
+from .paths import channel_of, path_steps
+from .schema import UNATTRIBUTED, InputError
+from .validation import Inputs
 
 
 @dataclass(frozen=True)
@@ -43,29 +45,56 @@ class Chain:
     paths: pd.DataFrame | None = None
 
 
-def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Every path step in path order: deal (row of inputs.deals), code (the campaign's
-    position in the returned names, alphabetical) and date; and the campaign names."""
-    from .attribute import deal_rows  # local: attribute imports this module
+def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
+    """The chain fitted on every deal's path (:func:`roiclock.paths.path_steps`), over
+    campaigns or, with ``markov_level: channel``, their channels; with ``tables``, also the
+    readable transition and path tables (slower: text per deal)."""
+    if inputs.touches is None:
+        raise InputError("the markov model needs a touches file (paths of several touches)")
+    steps, campaign_names = path_steps(inputs, settings.lookback_days)
+    converted = (inputs.deals["stage"] == "won").to_numpy()
+    campaign_codes = steps["code"].to_numpy()
+    if settings.markov_level == "channel":
+        channel = channel_of(inputs, campaign_names)
+        codes_channel, names = pd.factorize(channel, sort=True)
+        codes = codes_channel[campaign_codes]
+        names = np.asarray(names, dtype=object)
+    else:
+        codes, names = campaign_codes, campaign_names
+    return fit(steps, converted, names, codes, settings.markov_order, tables=tables)
 
-    deals, touches = inputs.deals, inputs.touches
-    row = deal_rows(inputs)
-    known = row >= 0
-    row = row[known]
-    end = deals["close_date"].where(deals["stage"] != "open", inputs.as_of).to_numpy()
-    date = touches["touch_date"].to_numpy()[known]
-    age = (end[row] - date).astype("timedelta64[D]").astype("float64")
-    keep = (age >= 0) & (age < lookback_days)
-    from .attribute import ranked
 
-    rank, names = ranked(touches["campaign"])
-    deal, date, rank = row[keep], date[keep], rank[known][keep]
-    days = date.astype("datetime64[D]").view("int64")
-    span = int(days.max(initial=0) - days.min(initial=0)) + 1
-    # one integer key: deal, then day, then campaign name; a single argsort
-    key = (deal * span + (days - days.min(initial=0))) * (int(rank.max(initial=0)) + 2) + rank
-    order = np.argsort(key)  # equal keys are identical steps: their order does not matter
-    return pd.DataFrame({"deal": deal[order], "code": rank[order], "date": date[order]}), names
+def touch_effects(fitted: Chain, inputs: Inputs, settings, names, codes) -> np.ndarray:
+    """Each touch's removal effect: that of its campaign (``names[codes]``), or of the
+    campaign's channel with ``markov_level: channel``; 0 for one the chain never saw."""
+    if settings.markov_level == "channel":
+        level = channel_of(inputs, names)
+    else:
+        level = np.asarray(names, dtype=object).astype("str")
+    effect_of = pd.Series(fitted.removal_effects, index=np.asarray(fitted.names).astype("str"))
+    return pd.Series(level).map(effect_of).fillna(0.0).to_numpy()[codes]
+
+
+def explanation(fitted: Chain, inputs: Inputs, settings, credits: pd.DataFrame
+                ) -> pd.DataFrame:
+    """One row per channel of the chain (campaign or channel): removal_effect, share (of the
+    summed effects), credited_return (its per-deal credits, as the report uses them) and
+    global_return (all attributed return allocated by share, the textbook total); largest
+    effect first."""
+    credited = credits[credits["campaign"] != UNATTRIBUTED]
+    names = np.asarray(fitted.names).astype("str")
+    level = credited["campaign"].astype("str").to_numpy()
+    if settings.markov_level == "channel":
+        level = channel_of(inputs, level)
+    by_name = credited["return"].groupby(level).sum()
+    effects = fitted.removal_effects
+    share = effects / effects.sum() if effects.sum() > 0 else np.zeros(len(effects))
+    table = pd.DataFrame({settings.markov_level: names, "removal_effect": effects,
+                          "share": share,
+                          "credited_return": by_name.reindex(names).fillna(0.0).to_numpy(),
+                          "global_return": share * credited["return"].sum()})
+    return table.sort_values(["removal_effect", settings.markov_level],
+                             ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def _states(codes: np.ndarray, deal: np.ndarray, order: int, n: int):

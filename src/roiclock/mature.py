@@ -16,14 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .attribute import source_positions
 from .config import Settings
 from .frames import cumulative_by_month, months_since, positions
-from .schema import NO_CHANNEL, UNATTRIBUTED
-from .validate import Inputs
+from .paths import source_positions
+from .schema import NO_CHANNEL, UNATTRIBUTED, InputError
+from .validation import Inputs
 
 BY = ("campaign", "channel", "portfolio")
-PORTFOLIO = "portfolio"
+PORTFOLIO = "portfolio"          # the ``by`` value
+ALL_CAMPAIGNS = "all campaigns"  # the label of its one group
 CONTRACT = ["window_months", "window_end", "mature", "cost", "return", "roi"]
 
 
@@ -71,7 +72,12 @@ def cumulative(dates, values, pos: np.ndarray, launch: pd.Series, last: int,
                                last)
 
 
-def _roi(cost, ret):
+def roi(cost, ret) -> np.ndarray:
+    """ROI = (return - cost) / cost, NaN where cost is not positive: the one ROI formula.
+
+    >>> roi([100.0, 0.0, 50.0], [150.0, 20.0, 0.0]).tolist()
+    [0.5, nan, -1.0]
+    """
     cost = np.asarray(cost, dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(cost > 0, (np.asarray(ret, dtype="float64") - cost) / cost, np.nan)
@@ -165,7 +171,7 @@ def campaign_windows(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
                 for name, values in _kpis(kpi_sums, window, cost).items()}
         parts.append(pd.DataFrame({
             "campaign": table["campaign"], "window_months": window, "window_end": ends,
-            "mature": mature, "cost": cost, "return": ret, "roi": _roi(cost, ret),
+            "mature": mature, "cost": cost, "return": ret, "roi": roi(cost, ret),
             "channel": table["channel"], "launch": launch, **kpis}))
     out = pd.concat(parts, ignore_index=True)
     order = {c: i for i, c in enumerate(table["campaign"])}
@@ -191,11 +197,11 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
     Columns: <by>, window_months, window_end (latest among the group's campaigns), mature,
     cost, return, roi, campaigns (how many campaigns are summed)."""
     frame = per_campaign.copy()
-    frame[PORTFOLIO] = "all campaigns"
+    frame[PORTFOLIO] = ALL_CAMPAIGNS
     largest = max(settings.windows)
     full = frame.loc[(frame["window_months"] == largest) & frame["mature"], "campaign"]
     frame["counted"] = frame["campaign"].isin(full)
-    groups = sorted(frame[by].unique()) if by != PORTFOLIO else ["all campaigns"]
+    groups = sorted(frame[by].unique()) if by != PORTFOLIO else [ALL_CAMPAIGNS]
     counted = frame[frame["counted"]]
     sums = (counted.groupby([by, "window_months"])
             .agg(window_end=("window_end", "max"), cost=("cost", "sum"),
@@ -210,7 +216,7 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
     out = pd.DataFrame({by: sums[by].astype("str"), "window_months": sums["window_months"],
                         "window_end": sums["window_end"].astype("datetime64[s]"),
                         "mature": sums["mature"], "cost": sums["cost"],
-                        "return": sums["ret"], "roi": _roi(sums["cost"], sums["ret"]),
+                        "return": sums["ret"], "roi": roi(sums["cost"], sums["ret"]),
                         "campaigns": sums["campaigns"]})
     with np.errstate(divide="ignore", invalid="ignore"):
         out["opportunities"] = sums["opportunities"]
@@ -231,7 +237,7 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
     ``by='channel'`` and ``by='portfolio'`` sum the campaigns mature at the largest window.
     """
     if by not in BY:
-        raise ValueError(f"by must be one of {BY}, got {by!r}")
+        raise InputError(f"expected {', '.join(BY)}, got '{by}'", option="by")
     if per_campaign is None:
         per_campaign = campaign_windows(inputs, credits, settings)
     if by == "campaign":
@@ -245,30 +251,3 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
             table = pd.concat([table.astype({"mature": "boolean"}), extra], ignore_index=True)
     table["mature"] = table["mature"].astype("boolean")
     return table.reset_index(drop=True)
-
-
-def percent(x: float, signed: bool = True) -> str:
-    """A fraction as a whole percent: +25% (signed) or 25%; 'n/a' when unknown."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{x:+.0%}" if signed else f"{x:.0%}"
-
-
-def _months(n: int) -> str:
-    return f"{n} month" if n == 1 else f"{n} months"
-
-
-def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
-    """One sentence comparing the first and last window of the portfolio curve."""
-    first, last = portfolio.iloc[0], portfolio.iloc[-1]
-    w0, w1 = int(first["window_months"]), int(last["window_months"])
-    if not bool(last["mature"]):
-        return (f"No campaign is mature at {_months(w1)} yet (as of {as_of:%Y-%m-%d}): "
-                f"ROI at {_months(w1)} is not known; see per-campaign rows for early windows.")
-    n = int(last["campaigns"])
-    seen = first["return"] / last["return"] if last["return"] > 0 else np.nan
-    sees = (f"an early measurement sees {percent(seen, signed=False)} of the return"
-            if np.isfinite(seen) else "no return yet to compare")
-    return (f"Measured at {_months(w0)}, ROI is {percent(first['roi'])}; at {_months(w1)} it is "
-            f"{percent(last['roi'])}: {sees} ({n} campaign{'s' if n != 1 else ''} mature at "
-            f"{_months(w1)}, as of {as_of:%Y-%m-%d}).")

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .api import Report
-from .chart import render
-from .project import curve
+from .chart import TITLE, image
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 2em auto; max-width: 60em;
@@ -61,9 +60,8 @@ def _accounting(inputs) -> str:
 def html(report: Report) -> str:
     """The whole page as one string."""
     s = report.settings
-    points = curve(report.projection)
-    svg = render(points, "Portfolio ROI by months since launch",
-                 report.projection.confidence, "svg").decode("utf-8")
+    svg = image(report.projection.curve, TITLE, report.projection.confidence,
+                "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
     definitions = {
         "As of": f"{report.as_of:%Y-%m-%d} (data complete before this day)",

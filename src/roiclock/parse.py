@@ -63,7 +63,7 @@ def decimal_mark(text: pd.Series, fallback: str = ".") -> str:
     return "," if comma.any() else "." if point.any() else fallback
 
 
-def money(text: pd.Series, decimal: str = "auto") -> tuple[pd.Series, pd.Series]:
+def amounts(text: pd.Series, decimal: str = "auto") -> tuple[pd.Series, pd.Series]:
     """Amounts from text; returns (float64 values, bad-cell mask)."""
     text = blank(text)
     mark = decimal_mark(text) if decimal == "auto" else decimal

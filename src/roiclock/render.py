@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .api import (Explanation, LagReport, ProjectReport, Report, Validation,
-                  projection_sentence)
+from .api import Explanation, LagReport, ProjectReport, Report, Validation
 from .schema import UNATTRIBUTED
+from .words import finite, money, percent, projection_sentence
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
@@ -24,20 +24,6 @@ LEGEND = ("… immature: the window has not ended by the as-of date (unknown, no
 BAR_WIDTH = 40
 SPARKS = "▁▂▃▄▅▆▇█"
 PAYBACK_SHORT = {"not yet measured": "-", "no cost": "no cost"}
-
-
-def _finite(x) -> bool:
-    return x is not None and x is not pd.NA and bool(np.isfinite(x))
-
-
-def pct(x, signed: bool = True) -> str:
-    if not _finite(x):
-        return "-"
-    return f"{x:+.0%}" if signed else f"{x:.0%}"
-
-
-def money(x) -> str:
-    return f"{x:,.0f}" if _finite(x) else "-"
 
 
 def _table(title: str) -> Table:
@@ -55,7 +41,7 @@ def _roi_cell(row) -> Text:
     roi = row["roi"]
     if not np.isfinite(roi):
         return Text("n/a", style="dim")
-    return Text(pct(roi), style="green" if roi >= 0 else "red")
+    return Text(percent(roi), style="green" if roi >= 0 else "red")
 
 
 def roi_table(report: Report) -> Table:
@@ -102,7 +88,7 @@ def kpi_table(report: Report) -> Table:
             table.add_row(str(row[by]), *[Text(IMMATURE, style="yellow")] * 5)
             continue
         table.add_row(str(row[by]), money(row["opportunities"]), money(row["pipeline"]),
-                      money(row["won_deals"]), pct(row["win_rate"], signed=False),
+                      money(row["won_deals"]), percent(row["win_rate"], signed=False),
                       money(row["cost_per_opportunity"]))
     return table
 
@@ -134,7 +120,7 @@ def bars(labels, values, text, width: int = BAR_WIDTH, low=None, high=None) -> T
     return out
 
 
-def curve(portfolio: pd.DataFrame, width: int = BAR_WIDTH) -> Text:
+def curve_bars(portfolio: pd.DataFrame, width: int = BAR_WIDTH) -> Text:
     """The portfolio ROI curve as horizontal bars around a break-even axis."""
     if not portfolio["mature"].any():
         return Text(f"Portfolio curve: no campaign is mature at "
@@ -145,7 +131,7 @@ def curve(portfolio: pd.DataFrame, width: int = BAR_WIDTH) -> Text:
                  "mature at every window; | is break-even)\n", style="bold")
     roi = portfolio["roi"].to_numpy(dtype="float64")
     labels = [f"{int(m):>3} mo" for m in portfolio["window_months"]]
-    notes = [pct(v) if np.isfinite(v) else "no cost" for v in roi]
+    notes = [percent(v) if np.isfinite(v) else "no cost" for v in roi]
     return title + bars(labels, roi, notes, width)
 
 
@@ -168,7 +154,7 @@ def channel_sparks(channels: pd.DataFrame, windows) -> Text:
                        style="dim")
             continue
         scaled = (np.nan_to_num(values, nan=low) - low) / span
-        out.append(f"  {str(name)[:16]:<16} {_spark(scaled)}  {pct(values[-1])}\n")
+        out.append(f"  {str(name)[:16]:<16} {_spark(scaled)}  {percent(values[-1])}\n")
     return out
 
 
@@ -200,7 +186,7 @@ def print_report(report: Report, console: Console, kpis: bool = False,
     console.print(LEGEND, style="dim")
     if kpis:
         console.print(kpi_table(report))
-    console.print(curve(report.portfolio))
+    console.print(curve_bars(report.portfolio))
     if console.is_terminal:
         console.print(channel_sparks(report.channels, report.settings.windows))
 
@@ -234,15 +220,15 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
         median = first["median_days"]
         table.add_row(str(name), f"{first['deals']:,}", f"{first['won']:,}",
                       f"{first['censored']:,}",
-                      *[pct(v, signed=False) for v in rows["share_of_wins"]],
-                      f"{median:.0f} d" if _finite(median) else "-",
+                      *[percent(v, signed=False) for v in rows["share_of_wins"]],
+                      f"{median:.0f} d" if finite(median) else "-",
                       _spark(rows["share_of_wins"]))
     console.print(table)
     for name, rows in table_data.groupby(by, sort=False):
         if table_data[by].nunique() > 1:
             break
         labels = [f"{m:>3} mo" for m in rows["months"]]
-        notes = [f"{pct(v, signed=False)} [{pct(lo, signed=False)}..{pct(hi, signed=False)}]"
+        notes = [f"{percent(v, signed=False)} [{percent(lo, signed=False)}..{percent(hi, signed=False)}]"
                  for v, lo, hi in zip(rows["share_of_wins"], rows["interval_low"],
                                       rows["interval_high"])]
         console.print(Text("Share of wins closed (bars from 0 to 100%; "
@@ -253,9 +239,9 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
 def backtest_line(result: ProjectReport) -> str:
     overall = result.backtest.iloc[-1]
     return (f"Backtest from {result.backtest_as_of:%Y-%m-%d}: {int(overall['cohorts'])} "
-            f"cohort-windows, total error {pct(overall['error'])}, mean absolute error "
-            f"{pct(overall['mean_abs_error'], signed=False)}, interval coverage "
-            f"{pct(overall['coverage'], signed=False)}.")
+            f"cohort-windows, total error {percent(overall['error'])}, mean absolute error "
+            f"{percent(overall['mean_abs_error'], signed=False)}, interval coverage "
+            f"{percent(overall['coverage'], signed=False)}.")
 
 
 def print_project(result: ProjectReport, console: Console, quiet: bool = False) -> None:
@@ -282,10 +268,10 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
         pay = row["payback_months"]
         payback = (f"{int(pay)} mo{'*' if row['payback'] == 'projected' else ''}"
                    if pay is not pd.NA else PAYBACK_SHORT.get(row["payback"], "later"))
-        interval = ("" if row["status"] != "projected" or not _finite(row["interval_low"])
-                    else f"{pct(row['interval_low'])}..{pct(row['interval_high'])}")
-        table.add_row(str(row[key]), str(row["age_months"]), pct(roi_now),
-                      pct(row["projected_roi"]), interval, row["status"].replace("_", " "),
+        interval = ("" if row["status"] != "projected" or not finite(row["interval_low"])
+                    else f"{percent(row['interval_low'])}..{percent(row['interval_high'])}")
+        table.add_row(str(row[key]), str(row["age_months"]), percent(roi_now),
+                      percent(row["projected_roi"]), interval, row["status"].replace("_", " "),
                       payback)
     console.print(table)
     console.print(f"age: whole months since launch; now: ROI measured so far; payback: first "
@@ -304,9 +290,9 @@ def backtest_table(result: ProjectReport) -> Table:
     for _, row in result.backtest.iterrows():
         table.add_row(row["window"] if row["window"] == "all" else f"{row['window']} mo",
                       str(row["cohorts"]), money(row["projected_return"]),
-                      money(row["actual_return"]), pct(row["error"]),
-                      pct(row["mean_abs_error"], signed=False),
-                      pct(row["coverage"], signed=False))
+                      money(row["actual_return"]), percent(row["error"]),
+                      percent(row["mean_abs_error"], signed=False),
+                      percent(row["coverage"], signed=False))
     return table
 
 
@@ -407,7 +393,7 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
                          no_wrap=True, max_width=28 if name == level else None,
                          overflow="ellipsis")
     for row in result.table.itertuples(index=False):
-        table.add_row(str(row[0]), f"{row.removal_effect:.3f}", pct(row.share, signed=False),
+        table.add_row(str(row[0]), f"{row.removal_effect:.3f}", percent(row.share, signed=False),
                       money(row.credited_return), money(row.global_return))
     console.print(table)
     paths = _table(f"Top {top} paths (of {len(chain.paths):,})")

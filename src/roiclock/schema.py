@@ -63,12 +63,16 @@ FIRST_DATA_LINE = 2
 
 
 class InputError(Exception):
-    """Bad input or usage: the message is one line naming file, row and column where known."""
+    """Bad input or usage: the message is one line naming file, row and column where known,
+    or the argument (``option``: the Python parameter name) that was given a bad value."""
 
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None):
-        self.file, self.row, self.column = file, row, column
+                 column: str | None = None, option: str | None = None):
+        self.file, self.row, self.column, self.option = file, row, column, option
+        self.reason = message
         where = []
+        if option is not None:
+            where.append(option)
         if file is not None:
             where.append(str(file))
         if row is not None:

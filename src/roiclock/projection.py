@@ -18,6 +18,7 @@ or whose development needs a factor no older cohort supplies, is ``too_young``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import NormalDist
 
 import numpy as np
@@ -25,11 +26,12 @@ import pandas as pd
 
 from .config import Settings
 from .frames import months_since
-from .mature import ByMonth, by_month
-from .validate import Inputs
+from .mature import ByMonth, by_month, roi
+from .schema import InputError
+from .validation import Inputs
 
 COHORTS = ("campaign", "month")
-COLUMNS = ["age_months", "target_months", "measured_cost", "measured_return",
+PROJECTION_COLUMNS = ["age_months", "target_months", "measured_cost", "measured_return",
            "projected_cost", "projected_return", "projected_roi", "interval_low",
            "interval_high", "status"]
 
@@ -77,7 +79,7 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
     """The development triangle of return and cost (x cost_multiplier), ages 0..target.
     ``months`` (from :func:`roiclock.mature.by_month`) saves the passes over the rows."""
     if cohort not in COHORTS:
-        raise ValueError(f"cohort must be one of {COHORTS}, got {cohort!r}")
+        raise InputError(f"expected {' or '.join(COHORTS)}, got '{cohort}'", option="cohort")
     if months is None or months.last < target:
         months = by_month(inputs, credits, settings, target)
     table = months.table
@@ -170,11 +172,6 @@ def interval(mean, mse, confidence: float):
     return np.where(point, mean, low), np.where(point, mean, high)
 
 
-def _roi(cost, ret):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(cost > 0, (ret - cost) / cost, np.nan)
-
-
 @dataclass(frozen=True)
 class Projection:
     """Result of :func:`project`: the per-cohort ``table`` and what it was built from."""
@@ -197,15 +194,25 @@ class Projection:
         cost = float(self.costs.projected_[rows, self.target].sum())
         low, high = interval(ret, self.returns.total_mse(rows, self.target), self.confidence)
         return {"cohorts": len(rows), "return": ret, "cost": cost,
-                "roi": float(_roi(np.array(cost), np.array(ret))),
-                "interval_low": float(_roi(np.array(cost), low)),
-                "interval_high": float(_roi(np.array(cost), high))}
+                "roi": float(roi(cost, ret)),
+                "interval_low": float(roi(cost, low)),
+                "interval_high": float(roi(cost, high))}
+
+    @cached_property
+    def curve(self) -> pd.DataFrame:
+        """The portfolio ROI by month since launch (see :func:`curve`), computed once."""
+        return curve(self)
 
 
 def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: int = 12,
             cohort: str = "campaign", confidence: float = 0.8,
             months: ByMonth | None = None) -> Projection:
     """Project every cohort to ``target`` months. See the module docstring for the method."""
+    if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or target < 1:
+        raise InputError(f"expected a positive number of months, got {target}", option="target")
+    if not 0 < confidence < 1:
+        raise InputError(f"expected a level between 0 and 1, got {confidence}",
+                         option="confidence")
     tri = triangle(inputs, credits, settings, target, cohort, months)
     returns, costs = develop(tri.ret, tri.ages), develop(tri.cost, tri.ages)
     rows = np.arange(len(tri.cohorts))
@@ -225,9 +232,9 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
         "measured_cost": measured_cost, "measured_return": measured_ret,
         "projected_cost": np.where(blank, np.nan, proj_cost),
         "projected_return": np.where(blank, np.nan, proj_ret),
-        "projected_roi": np.where(blank, np.nan, _roi(proj_cost, proj_ret)),
-        "interval_low": np.where(blank, np.nan, _roi(proj_cost, low)),
-        "interval_high": np.where(blank, np.nan, _roi(proj_cost, high)),
+        "projected_roi": np.where(blank, np.nan, roi(proj_cost, proj_ret)),
+        "interval_low": np.where(blank, np.nan, roi(proj_cost, low)),
+        "interval_high": np.where(blank, np.nan, roi(proj_cost, high)),
         "status": status})
     payback, how = _payback(tri, returns, costs, target, too_young)
     table["payback_months"] = pd.array(payback, dtype="Int64")
@@ -304,14 +311,13 @@ def curve(projection: Projection) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         measured = np.full(target, np.nan)
         if len(mature):
-            ret, cost = tri.ret[mature][:, months].sum(0), tri.cost[mature][:, months].sum(0)
-            measured = np.where(cost > 0, (ret - cost) / cost, np.nan)
+            measured = roi(tri.cost[mature][:, months].sum(0), tri.ret[mature][:, months].sum(0))
         ret = projection.returns.projected_[usable][:, months].sum(0)
         cost = projection.costs.projected_[usable][:, months].sum(0)
         mse = np.array([projection.returns.total_mse(usable, k) for k in months])
         low, high = interval(ret, mse, projection.confidence)
-        roi = lambda r: np.where(cost > 0, (r - cost) / cost, np.nan)  # noqa: E731
         return pd.DataFrame({"months": months, "measured_roi": measured,
-                             "projected_roi": roi(ret), "interval_low": roi(low),
-                             "interval_high": roi(high), "measured_campaigns": len(mature),
+                             "projected_roi": roi(cost, ret), "interval_low": roi(cost, low),
+                             "interval_high": roi(cost, high),
+                             "measured_campaigns": len(mature),
                              "projected_campaigns": len(usable)})

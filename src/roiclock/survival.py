@@ -24,16 +24,16 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .markov import path_steps
 from .config import Settings
 from .mature import campaigns as campaign_table
-from .schema import NO_CHANNEL
-from .validate import Inputs
+from .paths import deal_end, first_steps
+from .schema import NO_CHANNEL, InputError
+from .validation import Inputs
 
 DAYS_PER_MONTH = 365.25 / 12
 LAG_BY = ("portfolio", "channel", "campaign")
 STARTS = ("touch", "created")
-PORTFOLIO = "all deals"
+ALL_DEALS = "all deals"  # the label of the portfolio's one group
 
 
 def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.DataFrame:
@@ -42,15 +42,15 @@ def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> 
     outcome is ``won``, ``lost`` or ``open`` (censored at as-of). Deals with no start (no
     eligible touch, no campaign, no created date) or a start after their end are left out."""
     if start not in STARTS:
-        raise ValueError(f"start must be one of {STARTS}, got {start!r}")
+        raise InputError(f"expected {' or '.join(STARTS)}, got '{start}'", option="start")
     deals = inputs.deals
-    end = deals["close_date"].where(deals["stage"] != "open", inputs.as_of).to_numpy()
+    end = deal_end(inputs)
     seen = deals["campaign"] if inputs.touches is None else inputs.touches["campaign"]
     table = campaign_table(inputs, pd.DataFrame({"campaign": seen.dropna().unique()}))
     launch = pd.Series(table["launch"].to_numpy(), index=table["campaign"])
     channel = pd.Series(table["channel"].to_numpy(), index=table["campaign"])
     if inputs.touches is not None:
-        begin, campaign = _first_touches(inputs, settings)
+        begin, campaign = first_steps(inputs, settings.lookback_days)
     else:
         campaign = deals["campaign"]
         begin = campaign.map(launch).to_numpy(dtype="datetime64[s]")
@@ -67,19 +67,6 @@ def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> 
         "channel": campaign.map(channel).fillna(NO_CHANNEL).astype("str").to_numpy()[keep],
         "days": days[keep].astype("int64"),
         "outcome": deals["stage"].to_numpy()[keep]})
-
-
-def _first_touches(inputs: Inputs, settings: Settings) -> tuple[np.ndarray, pd.Series]:
-    """Per deal (aligned with inputs.deals): the date and campaign of the first step of its
-    path (:func:`roiclock.markov.path_steps`: eligible touches, date then name order)."""
-    steps, names = path_steps(inputs, settings.lookback_days)
-    deal = steps["deal"].to_numpy()
-    first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.array([], dtype=bool)
-    begin = np.full(len(inputs.deals), np.datetime64("NaT"), dtype="datetime64[s]")
-    campaign = np.full(len(inputs.deals), None, dtype=object)
-    begin[deal[first]] = steps["date"].to_numpy()[first]
-    campaign[deal[first]] = np.asarray(names, dtype=object)[steps["code"].to_numpy()[first]]
-    return begin, pd.Series(campaign)
 
 
 def _group_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -122,7 +109,7 @@ def _zero_before(hazard: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def _cells(durations: pd.DataFrame, by: str):
-    key = (pd.Series(PORTFOLIO, index=durations.index) if by == "portfolio"
+    key = (pd.Series(ALL_DEALS, index=durations.index) if by == "portfolio"
            else durations[by])
     cells = (pd.DataFrame({"group": key.to_numpy(), "days": durations["days"].to_numpy(),
                            "outcome": durations["outcome"].to_numpy()})
@@ -156,7 +143,16 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
     median_days, deals, won, lost, censored.
     """
     if by not in LAG_BY:
-        raise ValueError(f"by must be one of {LAG_BY}, got {by!r}")
+        raise InputError(f"expected {', '.join(LAG_BY)}, got '{by}'", option="by")
+    if not 0 < confidence < 1:
+        raise InputError(f"expected a level between 0 and 1, got {confidence}",
+                         option="confidence")
+    months = np.asarray(months, dtype="float64")
+    if not len(months) or not (months > 0).all():
+        raise InputError(f"expected positive months, got {months.tolist()}", option="months")
+    if not horizon_months > 0:
+        raise InputError(f"expected positive months, got {horizon_months}",
+                         option="horizon_months")
     durations = deal_durations(inputs, settings, start)
     label = "portfolio" if by == "portfolio" else by
     columns = [label, "months", "win_probability", "share_of_wins", "interval_low",
@@ -166,7 +162,6 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
     cells, codes, groups, first = _cells(durations, by)
     days = cells["days"].to_numpy()
     counts = [cells[c].to_numpy(dtype="float64") for c in ("won", "lost", "open")]
-    months = np.asarray(months, dtype="float64")
     limits = np.r_[months, horizon_months] * DAYS_PER_MONTH
     cif = cumulative_incidence(first, *counts)
     at = _at(cif, codes, days, len(groups), limits)          # groups x (months + horizon)

@@ -18,7 +18,7 @@ import pandas as pd
 from . import parse
 from .config import Settings
 from .frames import positions, take
-from .load import RawInputs
+from .loading import RawInputs
 from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, STAGES, InputError
 
 DATE_UNIT = "datetime64[s]"
@@ -161,7 +161,7 @@ def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings:
         decimal = settings.decimal
         if decimal == "auto":
             decimal = parse.decimal_mark(text.str.rstrip("%"), fallback=decimal_hint)
-        values, bad = parse.money(text.str.rstrip("%"), decimal)
+        values, bad = parse.amounts(text.str.rstrip("%"), decimal)
         values = values.where(~percent, values / 100)
         what = "an amount" if how == "money" else "a fraction"
         checks.add(bad, column, "bad amount", "cannot read '{value}' as " + what, series)
@@ -379,6 +379,13 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) ->
                   None if touches is None else touches[["deal_id", "campaign", "touch_date",
                                                         "deal_row"]],
                   as_of, accounting, rejects[REJECT_COLUMNS])
+
+
+def reasons(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows counted by file and reason, with the first row and column of each."""
+    return (rejects.groupby(["kind", "reason"], sort=False)
+            .agg(rows=("row", "size"), first_row=("row", "min"), column=("column", "first"))
+            .reset_index())
 
 
 def _decimal_hint(delimiter: str | None) -> str:

@@ -1,0 +1,129 @@
+"""Attribution models: one registry entry per model, name -> weighting function.
+
+A weighting function gets every eligible touch of the won deals (:class:`Touches`) and the
+settings, and returns each touch's unnormalized weight; :func:`roiclock.attribution.attribute`
+normalizes them per deal. Adding a model is one function and one entry in :data:`MODELS`: the
+config's check, the ``--model`` help, the README's model list and the tests read the registry.
+
+Per-deal quantities (oldest and newest touch, counts) are scattered with ``np.maximum.at`` /
+``np.bincount`` over integer deal codes and gathered back by indexing: no sort, no loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+FloatArray = np.ndarray
+
+
+@dataclass(frozen=True)
+class Touches:
+    """The eligible touches of won deals, in any order.
+
+    deal : row of the deal among the won deals (0..n_deals-1)
+    campaign : the campaign's code (alphabetical rank)
+    age_days : whole days from the touch to the deal's close (0 = on the close day)
+    n_deals : how many won deals there are
+    effect : per touch, its campaign's removal effect (data-driven models only)
+    """
+
+    deal: np.ndarray
+    campaign: np.ndarray
+    age_days: np.ndarray
+    n_deals: int
+    effect: np.ndarray | None = None
+
+    def per_deal(self, values: np.ndarray) -> np.ndarray:
+        """The sum of ``values`` over each touch's deal, gathered back per touch."""
+        return np.bincount(self.deal, weights=values, minlength=self.n_deals)[self.deal]
+
+    def oldest(self) -> np.ndarray:
+        """Per touch, the age of its deal's oldest touch (the first touch)."""
+        out = np.full(self.n_deals, np.iinfo("int64").min)
+        np.maximum.at(out, self.deal, self.age_days)
+        return out[self.deal]
+
+    def newest(self) -> np.ndarray:
+        """Per touch, the age of its deal's newest touch (the last touch)."""
+        out = np.full(self.n_deals, np.iinfo("int64").max)
+        np.minimum.at(out, self.deal, self.age_days)
+        return out[self.deal]
+
+
+Weights = Callable[[Touches, Any], FloatArray]
+
+
+@dataclass(frozen=True)
+class Model:
+    """An attribution model: its ``weights`` function and a one-line ``summary``.
+    ``chain``: the model needs the fitted Markov chain (``Touches.effect`` is filled)."""
+
+    summary: str
+    weights: Weights
+    chain: bool = False
+
+
+def _linear(t: Touches, settings: Any) -> FloatArray:
+    return np.ones(len(t.deal))
+
+
+def _first(t: Touches, settings: Any) -> FloatArray:
+    return (t.age_days == t.oldest()).astype("float64")
+
+
+def _last(t: Touches, settings: Any) -> FloatArray:
+    return (t.age_days == t.newest()).astype("float64")
+
+
+def _time_decay(t: Touches, settings: Any) -> FloatArray:
+    # relative to the deal's newest touch: the same normalized shares, no underflow
+    return np.exp2(-(t.age_days - t.newest()) / settings.half_life_days)
+
+
+def _position(t: Touches, settings: Any) -> FloatArray:
+    """U-shaped: first-day touches share position_first, last-day ones position_last, the
+    middle ones the rest. One day of touches: equal shares; no middle: first and last days
+    split in the ratio position_first : position_last (50/50 by default)."""
+    age, oldest, newest = t.age_days, t.oldest(), t.newest()
+    first = age == oldest
+    last = (age == newest) & ~first
+    middle = ~(first | last)
+    n_first, n_last, n_middle = (t.per_deal(m.astype("float64")) for m in (first, last, middle))
+    p_first, p_last = settings.position_first, settings.position_last
+    ends = p_first + p_last
+    no_middle_first = p_first / ends if ends > 0 else 0.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        with_middle = np.where(first, p_first / n_first,
+                               np.where(last, p_last / n_last, (1 - ends) / n_middle))
+        without_middle = np.where(first, no_middle_first / n_first,
+                                  (1 - no_middle_first) / n_last)
+    weights = np.where(n_middle > 0, with_middle, without_middle)
+    one_day = n_last == 0
+    return np.asarray(np.where(one_day, 1.0, weights), dtype="float64")
+
+
+def _markov(t: Touches, settings: Any) -> FloatArray:
+    """Each distinct campaign of a deal's path weighs its removal effect (repeats weigh 0); a
+    deal whose effects are all 0 splits equally among its distinct campaigns."""
+    assert t.effect is not None, "the markov model needs the chain's removal effects"
+    width = int(t.campaign.max(initial=-1)) + 2
+    key = t.deal * width + t.campaign
+    first = np.zeros(len(key), dtype=bool)
+    first[np.unique(key, return_index=True)[1]] = True
+    weights = np.where(first, t.effect, 0.0)
+    total = np.bincount(t.deal, weights=weights, minlength=t.n_deals)
+    return np.where(total[t.deal] > 0, weights, first.astype("float64"))
+
+
+MODELS: dict[str, Model] = {
+    "first": Model("the earliest eligible touch (same-day ties share)", _first),
+    "last": Model("the latest eligible touch (same-day ties share)", _last),
+    "linear": Model("an equal share per eligible touch", _linear),
+    "time_decay": Model("weight 2^(-age_days / half_life_days)", _time_decay),
+    "position": Model("U-shaped: position_first / middle / position_last", _position),
+    "markov": Model("data-driven: removal effects of a Markov chain over paths", _markov,
+                    chain=True),
+}

@@ -1,0 +1,154 @@
+"""Touch paths: which deal each touch belongs to, which touches count, and in what order.
+
+Attribution, the Markov chain and time to close all read a deal's touches the same way:
+
+- a touch's deal is its row in ``inputs.deals`` (matched once by validation: ``deal_row``);
+- a deal's path ends at its close (won or lost) or, still open, at as-of (:func:`deal_end`);
+- a touch is eligible when ``0 <= end - touch_date < lookback_days`` days;
+- a path runs in date order, same-day touches by campaign name (campaigns are alphabetical
+  ranks, :func:`ranked`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .frames import positions, take
+from .schema import NO_CHANNEL
+from .validation import Inputs
+
+
+def ranked(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Alphabetical rank of each value and the sorted distinct values (categories are ranked
+    once, not per row)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = np.asarray(values.cat.categories, dtype=object)
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(order), dtype="int64")
+        rank[order] = np.arange(len(order))
+        codes = values.cat.codes.to_numpy()
+        return take(rank, codes), names[order]
+    codes, names = pd.factorize(values, sort=True)
+    return codes.astype("int64"), np.asarray(names, dtype=object)
+
+
+def deal_rows(inputs: Inputs) -> np.ndarray:
+    """Each touch's deal as a row of ``inputs.deals`` (-1 if none), as validation found it."""
+    touches = inputs.touches
+    assert touches is not None
+    if "deal_row" in touches:
+        return touches["deal_row"].to_numpy()
+    return positions(touches["deal_id"], inputs.deals["deal_id"])
+
+
+def won_rows(inputs: Inputs, won: pd.DataFrame) -> np.ndarray:
+    """Each touch's deal as a row of ``won`` (won deals with their ``deal_row``; -1 when the
+    touch's deal is not among them)."""
+    row = deal_rows(inputs)
+    won_row = np.full(len(inputs.deals) + 1, -1)
+    won_row[won["deal_row"].to_numpy()] = np.arange(len(won))
+    return won_row[row]  # row -1 reads the extra last slot: -1
+
+
+def deal_end(inputs: Inputs) -> np.ndarray:
+    """Where each deal's path ends: its close date, or as-of while it is open."""
+    deals = inputs.deals
+    return deals["close_date"].where(deals["stage"] != "open", inputs.as_of).to_numpy()
+
+
+def eligible(inputs: Inputs, won: pd.DataFrame, lookback_days: int) -> pd.DataFrame:
+    """deal (row of ``won``), campaign (alphabetical rank; the names in ``attrs["names"]``)
+    and age_days of every touch of a won deal that is eligible for it. Without touches, each
+    won deal's ``campaign`` is its one touch, on the close day (no lookback applies)."""
+    if inputs.touches is None:
+        rank, names = ranked(won["campaign"])
+        has = rank >= 0
+        frame = pd.DataFrame({"deal": np.flatnonzero(has), "campaign": rank[has],
+                              "age_days": np.zeros(int(has.sum()), dtype="int64")})
+        frame.attrs["names"] = names
+        return frame
+    touches = inputs.touches
+    deal = won_rows(inputs, won)
+    on_won = deal >= 0
+    deal = deal[on_won]
+    close = won["close_date"].to_numpy()[deal]
+    age = (close - touches["touch_date"].to_numpy()[on_won]).astype("timedelta64[D]")
+    age = age.astype("int64")
+    keep = (age >= 0) & (age < lookback_days)
+    rank, names = ranked(touches["campaign"])
+    frame = pd.DataFrame({"deal": deal[keep], "campaign": rank[on_won][keep],
+                          "age_days": age[keep]})
+    frame.attrs["names"] = names
+    return frame
+
+
+def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every path step in path order: deal (row of inputs.deals), code (the campaign's
+    position in the returned names, alphabetical) and date; and the campaign names. Every
+    deal's eligible touches (open deals: before as-of, within the lookback)."""
+    touches = inputs.touches
+    assert touches is not None
+    row = deal_rows(inputs)
+    known = row >= 0
+    row = row[known]
+    end = deal_end(inputs)
+    date = touches["touch_date"].to_numpy()[known]
+    age = (end[row] - date).astype("timedelta64[D]").astype("float64")
+    keep = (age >= 0) & (age < lookback_days)
+    rank, names = ranked(touches["campaign"])
+    deal, date, rank = row[keep], date[keep], rank[known][keep]
+    days = date.astype("datetime64[D]").view("int64")
+    span = int(days.max(initial=0) - days.min(initial=0)) + 1
+    # one integer key: deal, then day, then campaign name; a single argsort
+    key = (deal * span + (days - days.min(initial=0))) * (int(rank.max(initial=0)) + 2) + rank
+    order = np.argsort(key)  # equal keys are identical steps: their order does not matter
+    return pd.DataFrame({"deal": deal[order], "code": rank[order], "date": date[order]}), names
+
+
+def first_steps(inputs: Inputs, lookback_days: int) -> tuple[np.ndarray, pd.Series]:
+    """Per deal (aligned with inputs.deals): the date and campaign of the first step of its
+    path (NaT and None for a deal without an eligible touch)."""
+    steps, names = path_steps(inputs, lookback_days)
+    deal = steps["deal"].to_numpy()
+    first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.array([], dtype=bool)
+    begin = np.full(len(inputs.deals), np.datetime64("NaT"), dtype="datetime64[s]")
+    campaign = np.full(len(inputs.deals), None, dtype=object)
+    begin[deal[first]] = steps["date"].to_numpy()[first]
+    campaign[deal[first]] = np.asarray(names, dtype=object)[steps["code"].to_numpy()[first]]
+    return begin, pd.Series(campaign)
+
+
+def source_positions(inputs: Inputs, keys) -> np.ndarray:
+    """For each deal (aligned with ``inputs.deals``), the position in ``keys`` of the campaign
+    that sourced it: its earliest touch (same-day ties: the first campaign by name), or
+    without touches its ``campaign`` column; -1 when none."""
+    deals = inputs.deals
+    if inputs.touches is None:
+        return positions(deals["campaign"], keys)
+    touches = inputs.touches
+    deal = deal_rows(inputs)
+    rank, names = ranked(touches["campaign"])
+    seconds = touches["touch_date"].to_numpy().astype("datetime64[s]", copy=False)
+    width = len(names) + 1
+    key = seconds.view("int64") // 86_400  # days
+    key -= key.min(initial=0)
+    key *= width
+    key += rank  # earliest day, then first name
+    best = np.full(len(deals) + 1, np.iinfo("int64").max)
+    np.minimum.at(best, deal, key)  # deal -1 (none) lands in the extra last slot
+    best = best[:-1]
+    has = best < np.iinfo("int64").max
+    name_position = positions(pd.Series(names, dtype=object), keys)
+    out = np.full(len(deals), -1, dtype="int64")
+    out[has] = name_position[best[has] % width]
+    return out
+
+
+def channel_of(inputs: Inputs, campaign_names) -> np.ndarray:
+    """The spend channel of each campaign name (``(none)`` for campaigns without spend)."""
+    spend = inputs.spend.drop_duplicates("campaign")
+    channel = pd.Series(spend["channel"].astype("str").to_numpy(),
+                        index=spend["campaign"].astype("str").to_numpy())
+    return (pd.Series(campaign_names, dtype=object).map(channel).fillna(NO_CHANNEL)
+            .astype("str").to_numpy())
