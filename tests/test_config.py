@@ -8,9 +8,30 @@ from roiclock import InputError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_packaged_defaults_equal_config_file():
+def test_documented_config_is_the_packaged_defaults():
+    # one file: config/roiclock.yaml is a link to the defaults the package reads
     packaged = ROOT / "src" / "roiclock" / "defaults.yaml"
-    assert packaged.read_text() == (ROOT / "config" / "roiclock.yaml").read_text()
+    documented = ROOT / "config" / "roiclock.yaml"
+    assert documented.is_symlink() and documented.resolve() == packaged.resolve()
+
+
+def test_model_registry_drives_config_help_and_docs():
+    from typer.testing import CliRunner
+
+    from roiclock.cli import app
+
+    names = list(roiclock.MODELS)
+    defaults = (ROOT / "src" / "roiclock" / "defaults.yaml").read_text()
+    assert f"# Attribution model: {' | '.join(names)}" in defaults
+    for name in names:
+        assert roiclock.load_settings(model=name).model == name
+    with pytest.raises(InputError, match="unknown model"):
+        roiclock.load_settings(model="nope")
+    help_text = CliRunner().invoke(app, ["report", "--help"]).output
+    assert f"<{'|'.join(names)}>" in help_text.replace("\n", "").replace(" ", "")
+    readme = (ROOT / "README.md").read_text()
+    for name in names:
+        assert f"`{name}`" in readme
 
 
 def test_defaults():

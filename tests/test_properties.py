@@ -8,7 +8,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 import roiclock
 from roiclock.validation import Inputs
 
-MODELS = ["first", "last", "linear", "time_decay", "position", "markov"]
+MODELS = list(roiclock.MODELS)
 DAY0 = np.datetime64("2023-01-01", "s")
 
 

@@ -24,48 +24,31 @@ from . import __version__
 from .api import run_explain, run_lag, run_project, run_report, run_validate
 from .chart import TITLE, image
 from .export import FORMATS, write_atomic
+from .config import BASES
 from .models import MODELS
+from .mature import BY
 from .page import html as page
+from .projection import COHORTS
 from .render import (Stages, backtest_line, print_error, print_explanation, print_lag,
                      print_project, print_report, print_validation, rejection_warning)
-from .schema import InputError
-
-# Choices as Enums: typer lists them in --help and refuses anything else (one line, exit 2).
-Format = Enum("Format", {name: name for name in ("table", *FORMATS)}, type=str)  # type: ignore[misc]
-Model = Enum("Model", {name: name for name in MODELS}, type=str)  # type: ignore[misc]
+from .schema import PRESETS, InputError
+from .survival import LAG_BY, STARTS
 
 
-class By(str, Enum):
-    campaign = "campaign"
-    channel = "channel"
-    portfolio = "portfolio"
+def _choices(name: str, values) -> type[Enum]:
+    """An Enum of the library's own choices: typer lists them in --help and refuses anything
+    else (one line, exit 2)."""
+    return Enum(name, {value: value for value in values}, type=str)  # type: ignore[return-value]
 
 
-class LagBy(str, Enum):
-    portfolio = "portfolio"
-    channel = "channel"
-    campaign = "campaign"
-
-
-class Start(str, Enum):
-    touch = "touch"
-    created = "created"
-
-
-class Cohort(str, Enum):
-    campaign = "campaign"
-    month = "month"
-
-
-class Basis(str, Enum):
-    revenue = "revenue"
-    margin = "margin"
-
-
-class Preset(str, Enum):
-    salesforce = "salesforce"
-    hubspot = "hubspot"
-
+Format = _choices("Format", ("table", *FORMATS))
+Model = _choices("Model", MODELS)
+By = _choices("By", BY)
+LagBy = _choices("LagBy", LAG_BY)
+Start = _choices("Start", STARTS)
+Cohort = _choices("Cohort", COHORTS)
+Basis = _choices("Basis", BASES)
+Preset = _choices("Preset", PRESETS)
 
 # The library's argument names that the command line spells otherwise.
 FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start": "--from"}
@@ -114,11 +97,11 @@ class Common:
     deals: Optional[Path]
     touches: Optional[Path]
     config: Optional[Path]
-    preset: Optional[Preset]
+    preset: Optional[Enum]
     model: Optional[Enum]
     windows: Optional[str]
     as_of: Optional[str]
-    basis: Optional[Basis]
+    basis: Optional[Enum]
     format: Enum
     output: Optional[Path]
     strict: bool

@@ -59,11 +59,20 @@ Weights = Callable[[Touches, Any], FloatArray]
 @dataclass(frozen=True)
 class Model:
     """An attribution model: its ``weights`` function and a one-line ``summary``.
-    ``chain``: the model needs the fitted Markov chain (``Touches.effect`` is filled)."""
+    ``settings``: the settings it reads (shown beside its name in reports); ``chain``: the
+    model needs the fitted Markov chain (``Touches.effect`` is filled)."""
 
     summary: str
     weights: Weights
+    settings: tuple[str, ...] = ()
     chain: bool = False
+
+
+def describe(name: str, settings: Any) -> str:
+    """A model's name with the settings it reads: ``time_decay, half_life_days 30``."""
+    values = [f"{key} {getattr(settings, key):g}" if isinstance(getattr(settings, key), float)
+              else f"{key} {getattr(settings, key)}" for key in MODELS[name].settings]
+    return ", ".join([name, *values])
 
 
 def _linear(t: Touches, settings: Any) -> FloatArray:
@@ -122,8 +131,10 @@ MODELS: dict[str, Model] = {
     "first": Model("the earliest eligible touch (same-day ties share)", _first),
     "last": Model("the latest eligible touch (same-day ties share)", _last),
     "linear": Model("an equal share per eligible touch", _linear),
-    "time_decay": Model("weight 2^(-age_days / half_life_days)", _time_decay),
-    "position": Model("U-shaped: position_first / middle / position_last", _position),
+    "time_decay": Model("weight 2^(-age_days / half_life_days)", _time_decay,
+                        ("half_life_days",)),
+    "position": Model("U-shaped: position_first / middle / position_last", _position,
+                      ("position_first", "position_last")),
     "markov": Model("data-driven: removal effects of a Markov chain over paths", _markov,
-                    chain=True),
+                    ("markov_order", "markov_level"), chain=True),
 }

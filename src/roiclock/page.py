@@ -13,6 +13,8 @@ import pandas as pd
 
 from .api import Report
 from .chart import TITLE, image
+from .models import describe
+from .words import percent
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 2em auto; max-width: 60em;
@@ -34,7 +36,7 @@ def _pct_cell(row) -> str:
     roi = row["roi"]
     if not np.isfinite(roi):
         return '<td class="immature">n/a</td>'
-    return f'<td class="{"pos" if roi >= 0 else "neg"}">{roi:+.0%}</td>'
+    return f'<td class="{"pos" if roi >= 0 else "neg"}">{percent(roi)}</td>'
 
 
 def _channel_table(channels: pd.DataFrame, windows) -> str:
@@ -66,9 +68,7 @@ def html(report: Report) -> str:
     definitions = {
         "As of": f"{report.as_of:%Y-%m-%d} (data complete before this day)",
         "Windows": ", ".join(f"{w}" for w in s.windows) + " calendar months after launch",
-        "Attribution": f"{s.model}, lookback {s.lookback_days} days"
-                       + (f", half-life {s.half_life_days:g} days"
-                          if s.model == "time_decay" else ""),
+        "Attribution": f"{describe(s.model, s)}, lookback {s.lookback_days} days",
         "Return": f"{s.basis}" + (" (deal amount)" if s.basis == "revenue"
                                   else " (amount x margin)"),
         "Cost": f"spend x {s.cost_multiplier:g}",
