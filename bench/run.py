@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 from roiclock.models import MODELS  # noqa: E402 - every model of the registry
+
 NOTEBOOK_LIMIT = 1_000_000
 
 FLOOR = """

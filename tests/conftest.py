@@ -1,9 +1,17 @@
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 import roiclock
+
+# Property tests: a quick profile by default (CI), a thorough one on demand:
+#   HYPOTHESIS_PROFILE=thorough python -m pytest
+hypothesis_settings.register_profile("default", max_examples=30, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
@@ -32,4 +40,4 @@ def inputs_from(write, deals: str, touches: str | None = None, spend: str | None
 
 def shares(credits: pd.DataFrame, deal_id: str) -> dict[str, float]:
     rows = credits[credits["deal_id"] == deal_id]
-    return dict(zip(rows["campaign"], rows["share"]))
+    return dict(zip(rows["campaign"], rows["share"], strict=False))

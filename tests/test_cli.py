@@ -4,11 +4,11 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import TINY
 from typer.testing import CliRunner
 
 import roiclock
 from roiclock.cli import app
-from conftest import TINY
 
 runner = CliRunner()
 TINY_ARGS = ["--spend", str(TINY / "spend.csv"), "--deals", str(TINY / "deals.csv"),

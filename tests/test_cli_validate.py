@@ -5,7 +5,9 @@ import io
 import json
 
 import pandas as pd
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import roiclock
@@ -101,7 +103,7 @@ CELL = st.sampled_from(["2024-01-05", "05/01/2024", "x", "", "-3", "12.5", "1e40
                         "A", "B", "D1", "D2", "won", "lost", "open", "later"])
 
 
-@hsettings(max_examples=40, deadline=None)
+@hsettings(deadline=None)
 @given(spend=st.lists(st.tuples(CELL, CELL, CELL), min_size=1, max_size=12),
        deals=st.lists(st.tuples(CELL, CELL, CELL, CELL), min_size=1, max_size=12),
        touches=st.lists(st.tuples(CELL, CELL, CELL), min_size=1, max_size=12))

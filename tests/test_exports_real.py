@@ -1,9 +1,9 @@
 """Small realistic CRM exports (tests/data): presets, encodings, delimiters, formats."""
 
 import pytest
+from conftest import DATA, REALDATA
 
 import roiclock
-from conftest import DATA, REALDATA
 
 SF, FR, DE = DATA / "salesforce", DATA / "hubspot_fr", DATA / "german"
 

@@ -2,14 +2,16 @@
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from roiclock.frames import cumulative_by_month, months_since, positions, take
 
 DAY = st.integers(0, 3000).map(lambda d: np.datetime64("2022-01-01") + np.timedelta64(d, "D"))
 
 
-@hsettings(max_examples=300, deadline=None)
+@hsettings(deadline=None)
 @given(start=DAY, end=DAY)
 def test_months_since_agrees_with_dateoffset(start, end):
     m = int(months_since(np.array([start]), np.array([end]))[0])

@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shares
 from typer.testing import CliRunner
 
 import roiclock
-from roiclock.markov import chain as markov_chain
 from roiclock.cli import app
 from roiclock.markov import _removal_effects
-from conftest import shares
+from roiclock.markov import chain as markov_chain
 
 runner = CliRunner()
 # Four deals, one path each: A > B (won), A > C (lost), B (won), C (open).
@@ -40,7 +40,7 @@ def test_hand_computed_removal_effects(write, order):
     inputs, s = hand(write, markov_order=order)
     chain = markov_chain(inputs, s)
     assert chain.conversion == pytest.approx(0.5)
-    effects = dict(zip(chain.names, chain.removal_effects))
+    effects = dict(zip(chain.names, chain.removal_effects, strict=False))
     assert effects == pytest.approx({"A": 0.5, "B": 1.0, "C": 0.0})
 
 
@@ -88,7 +88,8 @@ def test_channel_level_and_report(write):
     chain = markov_chain(inputs, s)
     assert list(chain.names) == ["ads", "web"]
     # web holds A and B: without it nothing converts; ads (C) never helps
-    assert dict(zip(chain.names, chain.removal_effects)) == pytest.approx({"ads": 0, "web": 1})
+    effects = dict(zip(chain.names, chain.removal_effects, strict=True))
+    assert effects == pytest.approx({"ads": 0, "web": 1})
 
 
 def test_markov_needs_touches(write):

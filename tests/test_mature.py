@@ -9,9 +9,9 @@ Windows 1 and 3 months: X ends 2024-02-15 and 2024-04-15; Y ends 2024-04-01 and 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY
 
 import roiclock
-from conftest import TINY
 
 
 def report(as_of=None, by="campaign", **settings):

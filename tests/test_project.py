@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY
 
 import roiclock
 from roiclock.projection import develop, interval, project, triangle
-from conftest import TINY
 
 nan = np.nan
 # A hand-made 4x4 triangle: rows are cohorts, columns ages 0..3.

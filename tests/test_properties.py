@@ -3,7 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 import roiclock
 from roiclock.validation import Inputs
@@ -45,7 +47,7 @@ def data(draw):
 
 
 @pytest.mark.parametrize("model", MODELS)
-@hsettings(max_examples=60, deadline=None)
+@hsettings(deadline=None)
 @given(inputs=data(), lookback=st.integers(1, 900))
 def test_credits_conserve_value(model, inputs, lookback):
     s = roiclock.load_settings(model=model, lookback_days=lookback)
@@ -60,7 +62,7 @@ def test_credits_conserve_value(model, inputs, lookback):
     assert credits["return"].sum() == pytest.approx(won["amount"].sum(), rel=1e-9, abs=1e-6)
 
 
-@hsettings(max_examples=60, deadline=None)
+@hsettings(deadline=None)
 @given(inputs=data(), model=st.sampled_from(MODELS))
 def test_return_never_falls_as_window_grows(inputs, model):
     s = roiclock.load_settings(model=model, windows=[1, 3, 6, 12, 24])

@@ -1,10 +1,10 @@
 """The real CRM export in ../shared/realdata (skipped when that folder is absent)."""
 
 import pytest
+from conftest import REALDATA
 
 import roiclock
 from roiclock import InputError
-from conftest import REALDATA
 
 PIPELINE = REALDATA / "maven-crm" / "sales_pipeline.csv"
 pytestmark = pytest.mark.skipif(not PIPELINE.is_file(),

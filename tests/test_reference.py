@@ -49,7 +49,7 @@ def reference_credits(deals, touches, model, lookback=730, half_life=30.0):
         else:
             raise AssertionError(f"no reference for model {model}: write one from its definition")
         w = w / w.sum()
-        for campaign, share in zip(mine["campaign"], w):
+        for campaign, share in zip(mine["campaign"], w, strict=False):
             if share == 0:
                 continue  # a touch without credit (first/last models) is not a credit row
             key = (deal.deal_id, campaign)
@@ -88,7 +88,8 @@ def test_credits_match_reference(write, seed, model):
     s = roiclock.load_settings(model=model, lookback_days=300)
     credits = roiclock.attribute(roiclock.load(*paths, settings=s, as_of=as_of), s)
     got = {(d, c): v for d, c, v in zip(credits["deal_id"].astype(str),
-                                        credits["campaign"].astype(str), credits["share"])}
+                                        credits["campaign"].astype(str), credits["share"],
+                                        strict=True)}
     want = reference_credits(deals, touches, model, lookback=300)
     assert got.keys() == want.keys()
     for key in want:
@@ -112,4 +113,4 @@ def test_windows_match_reference(write, seed):
         ret = sum(share * amount[d] for (d, c), share in want_credits.items()
                   if c == row.campaign and close[d] < end)
         assert row.cost == pytest.approx(cost, abs=1e-9)
-        assert getattr(row, "_6") == pytest.approx(ret, abs=1e-6)  # _6: the return column
+        assert row._6 == pytest.approx(ret, abs=1e-6)  # _6: the return column

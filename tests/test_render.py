@@ -1,8 +1,8 @@
+from conftest import TINY
 from rich.console import Console
 
 import roiclock
 from roiclock.render import curve_bars, print_report
-from conftest import TINY
 
 
 def text_of(report) -> str:

@@ -2,10 +2,10 @@
 
 import pandas as pd
 import pytest
+from conftest import inputs_from
 
 import roiclock
 from roiclock import InputError
-from conftest import inputs_from
 
 DEALS = "deal_id,close_date,amount\nD1,2024-03-01,10\n"
 

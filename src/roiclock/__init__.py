@@ -8,19 +8,31 @@ a module (:mod:`roiclock.loading`, :mod:`roiclock.validation`, :mod:`roiclock.at
 
 __version__ = "0.1.0"
 
-from .api import (Explanation, LagReport, ProjectReport, Report, Validation,  # noqa: E402
-                  load, read, run_explain, run_lag, run_project, run_report, run_validate,
-                  sample_paths)
-from .attribution import attribute  # noqa: E402
-from .config import Settings, load_settings  # noqa: E402
-from .export import to_csv, to_json  # noqa: E402
-from .mature import campaigns, maturity  # noqa: E402
-from .models import MODELS  # noqa: E402
-from .projection import backtest, develop, project, triangle  # noqa: E402
-from .schema import InputError  # noqa: E402
-from .survival import lag  # noqa: E402
-from .validation import Inputs, validate  # noqa: E402
-from .words import headline  # noqa: E402
+from .api import (
+                  Explanation,
+                  LagReport,
+                  ProjectReport,
+                  Report,
+                  Validation,
+                  load,
+                  read,
+                  run_explain,
+                  run_lag,
+                  run_project,
+                  run_report,
+                  run_validate,
+                  sample_paths,
+)
+from .attribution import attribute
+from .config import Settings, load_settings
+from .export import to_csv, to_json
+from .mature import campaigns, maturity
+from .models import MODELS
+from .projection import backtest, develop, project, triangle
+from .schema import InputError
+from .survival import lag
+from .validation import Inputs, validate
+from .words import headline
 
 __all__ = ["Explanation", "Inputs", "InputError", "LagReport", "MODELS", "ProjectReport",
            "Report", "Settings", "Validation", "attribute", "backtest", "campaigns", "develop",

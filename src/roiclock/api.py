@@ -12,10 +12,11 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +31,6 @@ from .schema import InputError
 from .survival import lag
 from .validation import Inputs, reasons, validate
 from .words import headline, projection_sentence
-
 
 Progress = Callable[[str], None]
 

@@ -10,10 +10,11 @@ import functools
 import inspect
 import io
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
@@ -23,14 +24,23 @@ from typer.core import TyperGroup
 from . import __version__
 from .api import run_explain, run_lag, run_project, run_report, run_validate
 from .chart import TITLE, image
-from .export import FORMATS, write_atomic
 from .config import BASES
-from .models import MODELS
+from .export import FORMATS, write_atomic
 from .mature import BY
+from .models import MODELS
 from .page import html as page
 from .projection import COHORTS
-from .render import (Stages, backtest_line, print_error, print_explanation, print_lag,
-                     print_project, print_report, print_validation, rejection_warning)
+from .render import (
+    Stages,
+    backtest_line,
+    print_error,
+    print_explanation,
+    print_lag,
+    print_project,
+    print_report,
+    print_validation,
+    rejection_warning,
+)
 from .schema import PRESETS, InputError
 from .survival import LAG_BY, STARTS
 
@@ -41,14 +51,24 @@ def _choices(name: str, values) -> type[Enum]:
     return Enum(name, {value: value for value in values}, type=str)  # type: ignore[return-value]
 
 
-Format = _choices("Format", ("table", *FORMATS))
-Model = _choices("Model", MODELS)
-By = _choices("By", BY)
-LagBy = _choices("LagBy", LAG_BY)
-Start = _choices("Start", STARTS)
-Cohort = _choices("Cohort", COHORTS)
-Basis = _choices("Basis", BASES)
-Preset = _choices("Preset", PRESETS)
+if TYPE_CHECKING:  # members made from the registries at import time are opaque to mypy
+    Format = Any
+    Model = Any
+    By = Any
+    LagBy = Any
+    Start = Any
+    Cohort = Any
+    Basis = Any
+    Preset = Any
+else:
+    Format = _choices("Format", ("table", *FORMATS))
+    Model = _choices("Model", MODELS)
+    By = _choices("By", BY)
+    LagBy = _choices("LagBy", LAG_BY)
+    Start = _choices("Start", STARTS)
+    Cohort = _choices("Cohort", COHORTS)
+    Basis = _choices("Basis", BASES)
+    Preset = _choices("Preset", PRESETS)
 
 # The library's argument names that the command line spells otherwise.
 FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start": "--from"}
@@ -93,19 +113,19 @@ app = typer.Typer(cls=OneLineGroup, add_completion=False, no_args_is_help=True,
 class Common:
     """The options every command takes (see :data:`COMMON`)."""
 
-    spend: Optional[Path]
-    deals: Optional[Path]
-    touches: Optional[Path]
-    config: Optional[Path]
-    preset: Optional[Enum]
-    model: Optional[Enum]
-    windows: Optional[str]
-    as_of: Optional[str]
-    basis: Optional[Enum]
+    spend: Path | None
+    deals: Path | None
+    touches: Path | None
+    config: Path | None
+    preset: Enum | None
+    model: Enum | None
+    windows: str | None
+    as_of: str | None
+    basis: Enum | None
     format: Enum
-    output: Optional[Path]
+    output: Path | None
     strict: bool
-    rejects: Optional[Path]
+    rejects: Path | None
     quiet: bool
 
     def library_args(self) -> dict[str, Any]:
@@ -151,32 +171,32 @@ class Common:
             write_atomic(self.output, buffer.getvalue())
 
 
-def _value(choice: Optional[Enum]) -> Optional[str]:
+def _value(choice: Enum | None) -> str | None:
     return None if choice is None else str(choice.value)
 
 
 # Options every command takes, defined once and added to each command by @command.
 COMMON = [
-    ("spend", Optional[Path], typer.Option(None, help="Spend file (CSV or Parquet).")),
-    ("deals", Optional[Path], typer.Option(None, help="Deals file (CSV or Parquet).")),
-    ("touches", Optional[Path], typer.Option(None, help="Touches file; enables multi-touch.")),
-    ("config", Optional[Path], typer.Option(None, help="Settings YAML (default: packaged).")),
-    ("preset", Optional[Preset], typer.Option(None, help="Column/stage preset.")),
-    ("model", Optional[Model], typer.Option(None, help="Attribution model.")),
-    ("windows", Optional[str], typer.Option(None, help="Months after launch, e.g. 3,6,9,12.")),
-    ("as_of", Optional[str], typer.Option(None, "--as-of",
+    ("spend", Path | None, typer.Option(None, help="Spend file (CSV or Parquet).")),
+    ("deals", Path | None, typer.Option(None, help="Deals file (CSV or Parquet).")),
+    ("touches", Path | None, typer.Option(None, help="Touches file; enables multi-touch.")),
+    ("config", Path | None, typer.Option(None, help="Settings YAML (default: packaged).")),
+    ("preset", Preset | None, typer.Option(None, help="Column/stage preset.")),
+    ("model", Model | None, typer.Option(None, help="Attribution model.")),
+    ("windows", str | None, typer.Option(None, help="Months after launch, e.g. 3,6,9,12.")),
+    ("as_of", str | None, typer.Option(None, "--as-of",
                                           help="YYYY-MM-DD: data is complete before this day.")),
-    ("basis", Optional[Basis], typer.Option(None, help="Return basis.")),
+    ("basis", Basis | None, typer.Option(None, help="Return basis.")),
     ("format", Format, typer.Option("table", "--format", help="Output format.")),
-    ("output", Optional[Path], typer.Option(None, help="Write here (atomically), not stdout.")),
+    ("output", Path | None, typer.Option(None, help="Write here (atomically), not stdout.")),
     ("strict", bool, typer.Option(False, "--strict", help="Any rejected row: exit code 2.")),
-    ("rejects", Optional[Path], typer.Option(
+    ("rejects", Path | None, typer.Option(
         None, help="Write the rejected rows (row number, column, reason) to this CSV.")),
     ("quiet", bool, typer.Option(False, "--quiet", help="No notes or warnings on stderr.")),
 ]
 
 
-def command(name: Optional[str] = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register a command that takes the COMMON options (as ``common``, a :class:`Common`)
     besides its own, and turns every error into one line and an exit code."""
 
@@ -210,7 +230,7 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """roiclock: campaign ROI measured at the right time after launch."""
 
 
-def parse_months(text: Optional[str], option: str = "--windows") -> Optional[list[int]]:
+def parse_months(text: str | None, option: str = "--windows") -> list[int] | None:
     if text is None:
         return None
     try:
@@ -219,7 +239,7 @@ def parse_months(text: Optional[str], option: str = "--windows") -> Optional[lis
         raise InputError(f"{option}: expected whole months like 3,6,9,12, got '{text}'") from None
 
 
-def parse_date(text: Optional[str], option: str) -> Optional[pd.Timestamp]:
+def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
     if text is None:
         return None
     try:
@@ -228,7 +248,7 @@ def parse_date(text: Optional[str], option: str) -> Optional[pd.Timestamp]:
         raise InputError(f"{option}: expected a date YYYY-MM-DD, got '{text}'") from None
 
 
-def _emit(text: str, output: Optional[Path]) -> None:
+def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -244,12 +264,12 @@ def run(action: Callable[[], None]) -> None:
     except InputError as exc:
         message = str(exc) if exc.option is None else f"{flag(exc.option)}: {exc.reason}"
         print_error(err, message)
-        raise typer.Exit(code=2)
+        raise typer.Exit(code=2) from None
     except (typer.Exit, typer.Abort):
         raise
-    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+    except Exception as exc:
         print_error(err, f"unexpected failure: {type(exc).__name__}: {exc}")
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=1) from None
 
 
 @command()
@@ -258,7 +278,7 @@ def report(
     by: By = typer.Option(By.campaign, help="Rows: one per campaign, channel or the "
                                             "portfolio."),
     kpis: bool = typer.Option(False, "--kpis", help="Also show the leading indicators."),
-    html: Optional[Path] = typer.Option(None, help="Also write a one-page HTML report here."),
+    html: Path | None = typer.Option(None, help="Also write a one-page HTML report here."),
 ) -> None:
     """ROI of each campaign (or channel, or the portfolio) at windows after launch."""
     result = common.run(run_report, by=by.value)
@@ -289,11 +309,11 @@ def lag_command(
 def project(
     common: Common,
     cohort: Cohort = typer.Option(Cohort.campaign, help="campaign | month (launch month)."),
-    target: Optional[int] = typer.Option(None, help="Months to project to (default: the "
+    target: int | None = typer.Option(None, help="Months to project to (default: the "
                                                     "largest window)."),
     confidence: float = typer.Option(0.8, help="Interval level, e.g. 0.8."),
     backtest: int = typer.Option(0, help="Hide the last K months, project, compare."),
-    backtest_output: Optional[Path] = typer.Option(
+    backtest_output: Path | None = typer.Option(
         None, help="With csv/json: write the backtest records here."),
 ) -> None:
     """Projected final return and ROI of young cohorts (chain ladder, Mack interval)."""
@@ -322,7 +342,7 @@ def validate_command(common: Common) -> None:
 @command()
 def chart(
     common: Common,
-    target: Optional[int] = typer.Option(None, help="Months to draw (default: the largest "
+    target: int | None = typer.Option(None, help="Months to draw (default: the largest "
                                                     "window)."),
     confidence: float = typer.Option(0.8, help="Interval level of the projected band."),
 ) -> None:

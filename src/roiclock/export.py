@@ -12,8 +12,8 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ def _values(column: pd.Series) -> list:
     if pd.api.types.is_float_dtype(column):
         values = column.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(values)
-        return [v if ok else None for v, ok in zip(values.tolist(), finite.tolist())]
+        return [v if ok else None for v, ok in zip(values.tolist(), finite.tolist(), strict=False)]
     return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
             else str(v) for v in column.astype(object)]
 
@@ -39,7 +39,7 @@ def _values(column: pd.Series) -> list:
 def records(table: pd.DataFrame) -> list[dict]:
     """The table as a list of plain records (a few per group and window, never per deal)."""
     columns = {name: _values(table[name]) for name in table.columns}
-    return [dict(zip(columns, row)) for row in zip(*columns.values())]
+    return [dict(zip(columns, row, strict=False)) for row in zip(*columns.values(), strict=False)]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,7 +77,7 @@ def to_csv(table: pd.DataFrame) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.columns)
     columns = [_cells(_values(table[name])) for name in table.columns]
-    writer.writerows(zip(*columns))
+    writer.writerows(zip(*columns, strict=False))
     return buffer.getvalue()
 
 
@@ -96,10 +96,9 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
-        binary = isinstance(text, bytes)
-        with (os.fdopen(fd, "wb") if binary
-              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         umask = os.umask(0)

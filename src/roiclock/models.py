@@ -11,8 +11,9 @@ Per-deal quantities (oldest and newest touch, counts) are scattered with ``np.ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

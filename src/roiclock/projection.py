@@ -253,7 +253,7 @@ def _payback(tri: Triangle, returns: Development, costs: Development, target: in
     never = np.where(too_young, "not yet measured", f"not within {target} months")
     never = np.where(np.nan_to_num(cost).max(axis=1, initial=0) > 0, never, "no cost")
     how = np.where(first == 0, never, np.where(measured, "measured", "projected"))
-    return np.where(first > 0, first, None), how
+    return np.where(first > 0, first, np.array(None, dtype=object)), how
 
 
 BACKTEST_COLUMNS = ["window", "cohorts", "projected_return", "actual_return", "error",
@@ -311,10 +311,11 @@ def curve(projection: Projection) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         measured = np.full(target, np.nan)
         if len(mature):
-            measured = roi(tri.cost[mature][:, months].sum(0), tri.ret[mature][:, months].sum(0))
+            measured = roi(tri.cost[mature][:, months].sum(0),
+                           tri.ret[mature][:, months].sum(0))
         ret = projection.returns.projected_[usable][:, months].sum(0)
         cost = projection.costs.projected_[usable][:, months].sum(0)
-        mse = np.array([projection.returns.total_mse(usable, k) for k in months])
+        mse = np.array([projection.returns.total_mse(usable, int(k)) for k in months])
         low, high = interval(ret, mse, projection.confidence)
         return pd.DataFrame({"months": months, "measured_roi": measured,
                              "projected_roi": roi(cost, ret), "interval_low": roi(cost, low),

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from rich import box
 from rich.console import Console
+from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
@@ -102,7 +103,7 @@ def bars(labels, values, text, width: int = BAR_WIDTH, low=None, high=None) -> T
     span = (high - low) or 1.0
     zero = int(round(-low / span * width))
     out = Text()
-    for label, value, note in zip(labels, values, text):
+    for label, value, note in zip(labels, values, text, strict=False):
         out.append(f"{label} ")
         if not np.isfinite(value):
             out.append(" " * zero + "|" + " " * (width - zero) + f" {note}\n")
@@ -224,19 +225,20 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
                       f"{median:.0f} d" if finite(median) else "-",
                       _spark(rows["share_of_wins"]))
     console.print(table)
-    for name, rows in table_data.groupby(by, sort=False):
-        if table_data[by].nunique() > 1:
-            break
+    if table_data[by].nunique() == 1:  # one group: its curve as bars, with intervals
+        rows = table_data
         labels = [f"{m:>3} mo" for m in rows["months"]]
-        notes = [f"{percent(v, signed=False)} [{percent(lo, signed=False)}..{percent(hi, signed=False)}]"
+        notes = [f"{percent(v, signed=False)} [{percent(lo, signed=False)}.."
+                 f"{percent(hi, signed=False)}]"
                  for v, lo, hi in zip(rows["share_of_wins"], rows["interval_low"],
-                                      rows["interval_high"])]
+                                      rows["interval_high"], strict=True)]
         console.print(Text("Share of wins closed (bars from 0 to 100%; "
                            "[interval])", style="bold"))
         console.print(bars(labels, rows["share_of_wins"], notes, low=0.0, high=1.0))
 
 
 def backtest_line(result: ProjectReport) -> str:
+    assert result.backtest is not None
     overall = result.backtest.iloc[-1]
     return (f"Backtest from {result.backtest_as_of:%Y-%m-%d}: {int(overall['cohorts'])} "
             f"cohort-windows, total error {percent(overall['error'])}, mean absolute error "
@@ -264,7 +266,7 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
     with np.errstate(divide="ignore", invalid="ignore"):
         now = np.where(data["measured_cost"] > 0,
                        data["measured_return"] / data["measured_cost"] - 1, np.nan)
-    for (_, row), roi_now in zip(data.iterrows(), now):
+    for (_, row), roi_now in zip(data.iterrows(), now, strict=False):
         pay = row["payback_months"]
         payback = (f"{int(pay)} mo{'*' if row['payback'] == 'projected' else ''}"
                    if pay is not pd.NA else PAYBACK_SHORT.get(row["payback"], "later"))
@@ -282,6 +284,7 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
 
 
 def backtest_table(result: ProjectReport) -> Table:
+    assert result.backtest is not None
     table = _table(f"Backtest: projected from the data as of {result.backtest_as_of:%Y-%m-%d},"
                    " compared with what happened since")
     for name in ("window", "cohorts", "projected", "actual", "error", "mean abs error",
@@ -343,7 +346,9 @@ class Stages:
     def __init__(self, console: Console, quiet: bool = False, delay: float = 1.0):
         self.enabled = console.is_terminal and not quiet
         self.console, self.delay = console, delay
-        self.stage, self.status, self.timer = "", None, None
+        self.stage = ""
+        self.status: Status | None = None
+        self.timer: threading.Timer | None = None
         self.lock = threading.Lock()
 
     def __call__(self, stage: str) -> None:
@@ -358,7 +363,7 @@ class Stages:
                 self.status = self.console.status(self.stage + "…")
                 self.status.start()
 
-    def __enter__(self) -> "Stages":
+    def __enter__(self) -> Stages:
         if self.enabled:
             self.timer = threading.Timer(self.delay, self._show)
             self.timer.daemon = True
@@ -396,6 +401,7 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
         table.add_row(str(row[0]), f"{row.removal_effect:.3f}", percent(row.share, signed=False),
                       money(row.credited_return), money(row.global_return))
     console.print(table)
+    assert chain.paths is not None  # run_explain fits the chain with its tables
     paths = _table(f"Top {top} paths (of {len(chain.paths):,})")
     for name in ("path", "conversions", "no conversion"):
         paths.add_column(name, justify="left" if name == "path" else "right",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 UNATTRIBUTED = "(unattributed)"
 NO_CHANNEL = "(none)"
 STAGES = ("won", "lost", "open")
@@ -30,7 +32,7 @@ REQUIRED = {
 }
 # Column and stage presets for typical CRM exports: canonical name -> the export's header.
 # A stage list of "*" means every other label.
-PRESETS = {
+PRESETS: dict[str, dict[str, Any]] = {
     "salesforce": {
         "columns": {
             "spend": {"campaign": "Campaign Name", "date": "Start Date", "amount": "Actual Cost",

@@ -79,6 +79,7 @@ class _Checks:
         self.kind, self.file, self.frame = kind, file, frame
         self.rejected = np.zeros(len(frame), dtype=bool)
         self.parts: list[pd.DataFrame] = []
+        self.first_of_id = np.zeros(0, dtype=bool)  # deals: the first row of each deal_id
 
     def add(self, mask, column: str, reason: str, message: str, values=None) -> None:
         """Reject rows where ``mask`` holds (if not already); ``message`` may hold {value}."""

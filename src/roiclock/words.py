@@ -44,7 +44,9 @@ def money(x, missing: str = MISSING) -> str:
 
 
 def months(n: int) -> str:
-    """>>> months(1), months(12)
+    """A count of months in words.
+
+    >>> months(1), months(12)
     ('1 month', '12 months')
     """
     return f"{n} month" if n == 1 else f"{n} months"

@@ -33,7 +33,7 @@ def _campaigns(rng: np.random.Generator) -> pd.DataFrame:
     channel = np.array(CHANNELS)[np.arange(n) % len(CHANNELS)]
     launch = START + pd.to_timedelta(launch_days, unit="D")
     names = [f"{d:%Y-%m} {c.replace('_', ' ').title()} {THEMES[i % len(THEMES)]}"
-             for i, (d, c) in enumerate(zip(launch, channel))]
+             for i, (d, c) in enumerate(zip(launch, channel, strict=False))]
     paid = pd.DataFrame({"campaign": names, "channel": channel, "launch": launch,
                          "days": rng.integers(30, 91, n),
                          "budget": rng.uniform(20_000, 80_000, n).round(-2)})
