@@ -1,0 +1,78 @@
+"""Reading files on their own: sniffing, column mapping and typing (roiclock.loading)."""
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from roiclock import InputError
+from roiclock.loading import read_table, sniff
+
+
+def raw(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("data,encoding,delimiter", [
+    (b"campaign,date,amount\nA,2024-01-01,1\n", "utf-8", ","),
+    (b"\xef\xbb\xbfcampaign;date;amount\nA;2024-01-01;1\n", "utf-8", ";"),
+    (b"campaign\tdate\tamount\nCaf\xe9\t2024-01-01\t1\n", "cp1252", "\t"),
+])
+def test_sniff_encoding_and_delimiter(tmp_path, data, encoding, delimiter):
+    sniffed = sniff(raw(tmp_path, "s.csv", data))
+    assert (sniffed.encoding, sniffed.delimiter) == (encoding, delimiter)
+    assert sniffed.header == ["campaign", "date", "amount"]
+
+
+def test_columns_matched_ignoring_case_and_spaces(tmp_path):
+    path = raw(tmp_path, "s.csv", b" Campaign ,DATE,Amount,notes\nA,2024-01-01,1,x\n")
+    frame, delimiter = read_table(path, "spend")
+    assert list(frame.columns) == ["campaign", "date", "amount"] and delimiter == ","
+
+
+def test_mapped_columns(tmp_path):
+    path = raw(tmp_path, "d.csv", b"Opp,Closed,Value\n007,2024-01-01,5\n")
+    frame, _ = read_table(path, "deals", {"deal_id": "Opp", "close_date": "Closed",
+                                          "amount": "Value"})
+    assert frame["deal_id"].tolist() == ["007"]  # ids stay text: leading zeros kept
+
+
+def test_missing_column_names_the_file(tmp_path):
+    path = raw(tmp_path, "s.csv", b"campaign,amount\nA,1\n")
+    with pytest.raises(InputError, match="missing column 'date'") as info:
+        read_table(path, "spend")
+    assert str(info.value).startswith(str(path))
+
+
+@pytest.mark.parametrize("data,expected", [
+    (b"", "the file is empty"), (b"campaign,date,amount\n", "no data rows"),
+    (b"PK\x03\x04\x00\x00binary", "not a text file"),
+])
+def test_whole_file_problems(tmp_path, data, expected):
+    with pytest.raises(InputError, match=expected):
+        read_table(raw(tmp_path, "s.csv", data), "spend")
+
+
+def test_a_written_nan_is_not_an_empty_cell(tmp_path):
+    frame, _ = read_table(raw(tmp_path, "s.csv", b"campaign,date,amount\nA,2024-01-01,NaN\n"
+                                                 b"B,2024-01-01,\n"), "spend")
+    assert str(frame["amount"].iloc[0]).lower() == "nan" and pd.isna(frame["amount"].iloc[1])
+
+
+def test_text_columns_are_categorical(tmp_path):
+    frame, _ = read_table(raw(tmp_path, "s.csv", b"campaign,date,amount\nA,2024-01-01,1\n"),
+                          "spend")
+    assert isinstance(frame["campaign"].dtype, pd.CategoricalDtype)
+
+
+def test_parquet_selects_and_types(tmp_path):
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"deal_id": [17, 18], "campaign": ["A", "B"],
+                             "touch_date": pa.array([19723, 19724], pa.date32()),
+                             "extra": ["x", "y"]}), path)
+    frame, delimiter = read_table(path, "touches")
+    assert list(frame.columns) == ["deal_id", "campaign", "touch_date"] and delimiter == ""
+    assert frame["deal_id"].tolist() == ["17", "18"]  # numeric ids compare as text
+    assert str(frame["touch_date"].dtype).startswith("datetime64")
