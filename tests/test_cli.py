@@ -236,3 +236,24 @@ def test_every_command_has_help_and_is_documented():
                        if (c.name or c.callback.__name__) == name)
         assert (command.callback.__doc__ or "").strip(), f"{name} has no help text"
         assert f"roiclock {name}" in readme, f"{name} is not in the README"
+
+
+def test_readme_command_reference_matches_the_options():
+    import re
+    from pathlib import Path
+
+    import typer.main
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split("```")
+    shared, own = blocks[1], blocks[3]
+    commands = typer.main.get_command(app).commands
+    every = [{o for p in c.params for o in p.opts[:1]} - {"--help"} for c in commands.values()]
+    common = set.intersection(*every)
+    assert set(re.findall(r"--[a-z-]+", shared)) == common
+    for name, command in commands.items():
+        line = re.search(rf"^roiclock {name} .*(?:\n {{10,}}.*)*", own, flags=re.M)
+        assert line, f"{name} is not in the README's command reference"
+        flags = {o for p in command.params for o in p.opts[:1]} - common - {"--help"}
+        assert set(re.findall(r"--[a-z-]+", line.group(0))) - {"--output"} == flags, name
