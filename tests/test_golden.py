@@ -11,12 +11,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from roiclock.api import sample_paths
 from roiclock.cli import app
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ROICLOCK_UPDATE_GOLDEN") == "1"
 runner = CliRunner()
 
+# validate names its files: given relative to the sample's folder, the output does not depend
+# on where the package is installed
+FILES = ["--spend", "spend.csv", "--deals", "deals.csv", "--touches", "touches.csv"]
 CASES = {
     "report_campaign.csv": ["report", "--format", "csv"],
     "report_channel.json": ["report", "--format", "json", "--by", "channel"],
@@ -36,21 +40,22 @@ CASES = {
                            "9"],
     "project_backtest.csv": ["project", "--format", "csv", "--backtest", "6",
                              "--backtest-output", "{tmp}/backtest.csv"],
-    "validate.json": ["validate", "--format", "json"],
+    "validate.json": ["validate", "--format", "json", *FILES],
     "explain.csv": ["explain", "--format", "csv"],
     # the table view too: what an analyst reads
     "report.txt": ["report", "--kpis"],
     "report_channel.txt": ["report", "--by", "channel"],
     "lag.txt": ["lag"],
     "project.txt": ["project", "--backtest", "6"],
-    "validate.txt": ["validate"],
+    "validate.txt": ["validate", *FILES],
     "explain.txt": ["explain", "--top", "5"],
 }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_output_unchanged(name, tmp_path):
+def test_output_unchanged(name, tmp_path, monkeypatch):
     args = [a.replace("{tmp}", str(tmp_path)) for a in CASES[name]]
+    monkeypatch.chdir(sample_paths()["spend"].parent)
     result = runner.invoke(app, args + ["--quiet"])
     assert result.exit_code == 0, result.output
     outputs = {name: result.stdout}
