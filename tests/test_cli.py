@@ -146,7 +146,7 @@ def test_version():
 
 
 LAG_COLUMNS = ["months", "win_probability", "share_of_wins", "interval_low", "interval_high",
-               "median_days", "deals", "won", "lost", "censored"]
+               "median_days", "deals", "won", "lost", "censored", "won_median_days"]
 PROJECT_COLUMNS = ["age_months", "target_months", "measured_cost", "measured_return",
                    "projected_cost", "projected_return", "projected_roi", "interval_low",
                    "interval_high", "status"]

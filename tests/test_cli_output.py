@@ -16,7 +16,8 @@ def test_csv_cells_safe_for_excel(write):
     deals = "deal_id,close_date,amount,campaign\nD1,2024-03-01,50,@SUM\n"
     result = runner.invoke(app, ["report", "--spend", str(write("s.csv", spend)), "--deals",
                                  str(write("d.csv", deals)), "--windows", "3", "--format",
-                                 "csv", "--as-of", "2024-06-01"])
+                                 "csv", "--as-of", "2024-06-01",
+                                 "--data-through", "2024-05-31"])
     rows = list(csv.reader(io.StringIO(result.stdout)))
     names = [r[0] for r in rows[1:]]
     assert names == ["'=HYPERLINK(\"http://x\")", "'@SUM"]

@@ -44,7 +44,7 @@ def test_french_hubspot_export():
 def test_german_tab_separated_two_currencies():
     # tab, "12.345,67", dd.mm.yyyy, USD converted at 0.9 EUR
     r = roiclock.run_report(DE / "spend.csv", DE / "deals.csv", config=DE / "roiclock.yaml",
-                            as_of="2024-04-01")
+                            as_of="2024-04-01", data_through="2024-03-31")
     # Messe Berlin (EUR), 2 months: return 12,345.67, cost 1,500: ROI 10,845.67 / 1,500
     assert cells(r.table, "Messe Berlin", 2) == pytest.approx((1500, 12345.67, 10845.67 / 1500))
     # US Webinar: spend 2,000 USD = 1,800 EUR; deal 1,000 USD = 900 EUR: ROI -0.5
@@ -122,7 +122,10 @@ def test_maven_export_with_stage_mapping(write):
     acc = r.inputs.accounting.set_index("kind").loc["deals"]
     assert acc["read"] == 8800 and acc["read"] == acc["used"] + acc["rejected"] + acc[
         "after_as_of"]
-    row = r.table.iloc[-1]
-    # 500 deals have no engage date: they have no start and are left out of the delay
+    row = r.table.iloc[2]
+    # 500 deals have no engage date: they have no start; counted apart, under the table
     assert row["deals"] == 8300 and row["won"] + row["lost"] + row["censored"] == 8300
-    assert 0 < r.table["share_of_wins"].iloc[0] < r.table["share_of_wins"].iloc[-1] <= 1
+    apart = r.table.iloc[-1]
+    assert (apart["portfolio"], apart["deals"]) == ("(no start: no created date)", 500)
+    share = r.table["share_of_wins"].iloc[:3]
+    assert 0 < share.iloc[0] < share.iloc[-1] <= 1

@@ -11,7 +11,8 @@ D1,won,2024-01-10,2024-02-10,50,A
 D2,lost,2024-01-20,2024-03-15,30,A
 D3,open,2024-02-20,,40,A
 """)
-    r = roiclock.run_report(spend, deals, windows=[1, 3], as_of="2024-06-01")
+    r = roiclock.run_report(spend, deals, windows=[1, 3], as_of="2024-06-01",
+                            data_through="2024-05-31")
     t = r.table.set_index("window_months")
     # 1 month (end 2024-02-01): D1, D2 created: 2 opportunities, pipeline 50 + 30 = 80,
     # nothing closed yet (win rate unknown), cost per opportunity 100 / 2 = 50
@@ -25,5 +26,6 @@ D3,open,2024-02-20,,40,A
     assert t.loc[3, "win_rate"] == 0.5
     assert t.loc[3, "cost_per_opportunity"] == pytest.approx(100 / 3)
     p = roiclock.run_report(spend, deals, windows=[1, 3], as_of="2024-06-01",
+                            data_through="2024-05-31",
                             by="portfolio").table
     assert p["opportunities"].tolist() == [2, 3] and p["win_rate"].iloc[1] == 0.5

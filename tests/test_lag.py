@@ -61,7 +61,7 @@ def test_groups_restart(write):
     assert both[:12] == pytest.approx(c1) and both[12:] == pytest.approx(c2)
 
 
-def small_inputs(write, as_of="2024-12-01"):
+def small_inputs(write, as_of="2024-12-01", data_through="2024-11-30"):
     spend = write("spend.csv", "campaign,channel,date,amount\nA,web,2024-01-01,10\n"
                                "B,ads,2024-01-01,10\n")
     deals = write("deals.csv", """deal_id,stage,close_date,amount,created_date,campaign
@@ -70,7 +70,7 @@ W2,won,2024-04-01,10,2024-01-20,A
 L1,lost,2024-03-01,,2024-01-15,B
 O1,open,2025-06-01,10,2024-02-01,B
 """)
-    return roiclock.load(spend, deals, as_of=as_of)
+    return roiclock.load(spend, deals, as_of=as_of, data_through=data_through)
 
 
 def test_durations_from_launch_created_and_censoring(write):
@@ -89,13 +89,15 @@ def test_lag_table(write):
     t = lag(inputs, roiclock.load_settings(), months=[1, 2, 3], horizon_months=6)
     assert list(t.columns) == ["portfolio", "months", "win_probability", "share_of_wins",
                                "interval_low", "interval_high", "median_days", "deals", "won",
-                               "lost", "censored"]
+                               "lost", "censored", "won_median_days"]
     # 4 at risk; day 31 win: 1/4; day 60 loss: S = 3/4 x 2/3 = 1/2; day 91 win: 1/2 x 1/2 = 1/4
     # month 1 = 30.44 days: 0; month 2 = 60.9 days: 0.25; month 3 = 91.3 days: 0.5; horizon 0.5
     assert t["win_probability"].tolist() == pytest.approx([0, .25, .5])
     assert t["share_of_wins"].tolist() == pytest.approx([0, .5, 1])
     assert t["median_days"].iloc[0] == 31  # share reaches 1/2 on day 31
     assert t[["deals", "won", "lost", "censored"]].iloc[0].tolist() == [4, 2, 1, 1]
+    # the plain median of the two closed wins, 31 and 91 days: 61 (it ignores O1 and L1)
+    assert t["won_median_days"].iloc[0] == 61
     assert (t["interval_low"] <= t["share_of_wins"] + 1e-12).all()
     assert (t["interval_high"] >= t["share_of_wins"] - 1e-12).all()
 

@@ -121,7 +121,8 @@ def test_unpaid_campaign_has_no_roi_and_keeps_its_credit(write):
     deals = "deal_id,close_date,amount\nD1,2024-03-01,40\n"
     touches = "deal_id,campaign,touch_date\nD1,Webinar,2024-02-01\nD1,Paid,2024-02-15\n"
     r = roiclock.run_report(write("s.csv", spend), write("d.csv", deals),
-                            write("t.csv", touches), windows=[3], as_of="2024-06-01")
+                            write("t.csv", touches), windows=[3], as_of="2024-06-01",
+                            data_through="2024-05-31")
     t = r.table
     # linear: 20 each; the webinar launches at its first touch, 2024-02-01
     assert cell(t, "Webinar", 3, "launch") == pd.Timestamp("2024-02-01")

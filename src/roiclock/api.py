@@ -55,19 +55,22 @@ def sample_paths() -> dict[str, Path]:
             ("spend", "deals", "touches")}
 
 
-def read(spend=None, deals=None, touches=None, settings: Settings | None = None) -> RawInputs:
-    """Read the input files (the bundled sample data when no file is given)."""
+def read(spend=None, deals=None, touches=None, settings: Settings | None = None,
+         need_spend: bool = True) -> RawInputs:
+    """Read the input files (the bundled sample data when no file is given). Without
+    ``need_spend``, a deals file alone will do (time to close from created dates, checks)."""
     settings = settings or load_settings()
     if spend is None and deals is None and touches is None:
         paths = sample_paths()
         spend, deals, touches = paths["spend"], paths["deals"], paths["touches"]
-    elif spend is None or deals is None:
+    elif deals is None or (spend is None and need_spend):
         raise InputError("give both a spend file and a deals file (or neither, for the sample)")
     return read_inputs(spend, deals, touches, settings.columns)
 
 
-def _validate(raw: RawInputs, settings: Settings, as_of=None, strict: bool = False) -> Inputs:
-    inputs = validate(raw, settings, as_of=as_of)
+def _validate(raw: RawInputs, settings: Settings, as_of=None, strict: bool = False,
+              data_through=None) -> Inputs:
+    inputs = validate(raw, settings, as_of=as_of, data_through=data_through)
     problem = inputs.blocking(strict)
     if problem is not None:
         raise problem
@@ -75,12 +78,16 @@ def _validate(raw: RawInputs, settings: Settings, as_of=None, strict: bool = Fal
 
 
 def load(spend=None, deals=None, touches=None, settings: Settings | None = None,
-         as_of=None, strict: bool = False) -> Inputs:
+         as_of=None, strict: bool = False, data_through=None,
+         need_spend: bool = True) -> Inputs:
     """Read and validate the inputs (the bundled sample data when no file is given).
 
-    Raises :class:`InputError` on a blocking rejection (any rejection when ``strict``)."""
+    ``as_of``: the day whose data is not complete yet (default: the day after the data);
+    ``data_through``: the last day the inputs cover (default: their latest event). Raises
+    :class:`InputError` on a blocking rejection (any rejection when ``strict``)."""
     settings = settings or load_settings()
-    return _validate(read(spend, deals, touches, settings), settings, as_of, strict)
+    return _validate(read(spend, deals, touches, settings, need_spend), settings, as_of,
+                     strict, data_through)
 
 
 @dataclass(frozen=True)
@@ -116,14 +123,15 @@ class Report:
 
 
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-               by: str = "campaign", confidence: float = 0.8, strict: bool = False,
-               progress: Progress | None = None, **overrides: Any) -> Report:
+               data_through=None, by: str = "campaign", confidence: float = 0.8,
+               strict: bool = False, progress: Progress | None = None,
+               **overrides: Any) -> Report:
     """Load, validate, attribute and measure: the ``roiclock report`` command.
 
     ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``.
     """
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
-    inputs = load(spend, deals, touches, settings, as_of, strict)
+    inputs = load(spend, deals, touches, settings, as_of, strict, data_through)
     step("Attributing won deals to campaigns")
     credits = attribute(inputs, settings)
     step("Measuring the windows")
@@ -160,13 +168,16 @@ class LagReport:
 
 
 def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-            by: str = "portfolio", months=(1, 3, 6, 9, 12), horizon_months: float = 24,
+            data_through=None, by: str = "portfolio", months=(1, 3, 6, 9, 12),
+            horizon_months: float = 24,
             start: str = "touch", confidence: float = 0.95, strict: bool = False,
             progress: Progress | None = None, **overrides: Any) -> LagReport:
     """Time from first touch (or launch, or created date) to close: the ``roiclock lag``
     command. See :mod:`roiclock.lag`."""
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
-    inputs = load(spend, deals, touches, settings, as_of, strict)
+    # from created dates, or with touches, no launch is needed: a deals file alone will do
+    need_spend = start != "created" and touches is None
+    inputs = load(spend, deals, touches, settings, as_of, strict, data_through, need_spend)
     step("Estimating time to close")
     table = lag(inputs, settings, by, months, horizon_months, start, confidence)
     return LagReport(settings, inputs, table, by, sample, start)
@@ -190,7 +201,8 @@ class ProjectReport:
 
 
 def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-                cohort: str = "campaign", target: int | None = None, confidence: float = 0.8,
+                data_through=None, cohort: str = "campaign", target: int | None = None,
+                confidence: float = 0.8,
                 backtest_months: int = 0, strict: bool = False,
                 progress: Progress | None = None, **overrides: Any) -> ProjectReport:
     """Project every cohort's return and ROI to ``target`` months (default: the largest
@@ -202,7 +214,7 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
         raise InputError(f"expected months >= 0, got {backtest_months}",
                          option="backtest_months")
     raw = read(spend, deals, touches, settings)
-    inputs = _validate(raw, settings, as_of, strict)
+    inputs = _validate(raw, settings, as_of, strict, data_through)
     step("Attributing won deals to campaigns")
     credits = attribute(inputs, settings)
     step("Projecting")
@@ -211,7 +223,7 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     if backtest_months:
         then_as_of = inputs.as_of - pd.DateOffset(months=backtest_months)
         step(f"Backtesting from {then_as_of:%Y-%m-%d}")
-        then_inputs = _validate(raw, settings, then_as_of)
+        then_inputs = _validate(raw, settings, then_as_of, data_through=data_through)
         then = project(then_inputs, attribute(then_inputs, settings), settings, target, cohort,
                        confidence)
         now = triangle(inputs, credits, settings, target, cohort)
@@ -236,11 +248,13 @@ class Validation:
 
 
 def run_validate(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-                 strict: bool = False, progress: Progress | None = None,
+                 data_through=None, strict: bool = False, progress: Progress | None = None,
                  **overrides: Any) -> Validation:
-    """Check the inputs without stopping on rejected rows: the ``roiclock validate`` command."""
+    """Check the inputs without stopping on rejected rows: the ``roiclock validate`` command.
+    A deals file alone will do."""
     settings, sample, _ = _begin(config, overrides, progress, spend, deals, touches)
-    inputs = validate(read(spend, deals, touches, settings), settings, as_of=as_of)
+    inputs = validate(read(spend, deals, touches, settings, need_spend=False), settings,
+                      as_of=as_of, data_through=data_through)
     return Validation(settings, inputs, inputs.blocking(strict), sample)
 
 
@@ -259,12 +273,12 @@ class Explanation:
 
 
 def run_explain(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-                strict: bool = False, progress: Progress | None = None,
+                data_through=None, strict: bool = False, progress: Progress | None = None,
                 **overrides: Any) -> Explanation:
     """Why the Markov model credits what it does: the ``roiclock explain`` command."""
     overrides["model"] = "markov"
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
-    inputs = load(spend, deals, touches, settings, as_of, strict)
+    inputs = load(spend, deals, touches, settings, as_of, strict, data_through)
     step("Fitting the Markov chain")
     chain = markov.chain(inputs, settings, tables=True)
     table = markov.explanation(chain, inputs, settings, attribute(inputs, settings, chain))

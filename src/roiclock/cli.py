@@ -43,6 +43,7 @@ from .render import (
 )
 from .schema import PRESETS, InputError
 from .survival import LAG_BY, STARTS
+from .words import horizon_notice
 
 
 def _choices(name: str, values) -> type[Enum]:
@@ -121,6 +122,7 @@ class Common:
     model: Enum | None
     windows: str | None
     as_of: str | None
+    data_through: str | None
     basis: Enum | None
     format: Enum
     output: Path | None
@@ -133,7 +135,9 @@ class Common:
         return dict(spend=self.spend, deals=self.deals, touches=self.touches,
                     config=self.config, preset=_value(self.preset), model=_value(self.model),
                     windows=parse_months(self.windows),
-                    as_of=parse_date(self.as_of, "--as-of"), basis=_value(self.basis),
+                    as_of=parse_date(self.as_of, "--as-of"),
+                    data_through=parse_date(self.data_through, "--data-through"),
+                    basis=_value(self.basis),
                     strict=self.strict)
 
     def run(self, function: Callable[..., Any], **kwargs: Any) -> Any:
@@ -143,6 +147,9 @@ class Common:
         with Stages(Console(stderr=True), self.quiet) as stages:
             result = function(**args, progress=stages)
         self.account(result)
+        notice = horizon_notice(result.inputs)
+        if notice:
+            self.note(notice)
         return result
 
     def account(self, result: Any) -> None:
@@ -185,7 +192,10 @@ COMMON = [
     ("model", Model | None, typer.Option(None, help="Attribution model.")),
     ("windows", str | None, typer.Option(None, help="Months after launch, e.g. 3,6,9,12.")),
     ("as_of", str | None, typer.Option(None, "--as-of",
-                                          help="YYYY-MM-DD: data is complete before this day.")),
+                                       help="YYYY-MM-DD: data is complete before this day.")),
+    ("data_through", str | None, typer.Option(
+        None, "--data-through", help="YYYY-MM-DD: the last day the inputs cover (default: "
+                                     "their latest event).")),
     ("basis", Basis | None, typer.Option(None, help="Return basis.")),
     ("format", Format, typer.Option("table", "--format", help="Output format.")),
     ("output", Path | None, typer.Option(None, help="Write here (atomically), not stdout.")),

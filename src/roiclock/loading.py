@@ -39,10 +39,11 @@ NULL_VALUES = ["", "NA", "N/A", "n/a", "NULL", "null", "None", "#N/A"]
 
 @dataclass(frozen=True)
 class RawInputs:
-    """The three inputs as read, before validation. ``touches`` is None when not given.
+    """The three inputs as read, before validation. ``spend`` and ``touches`` are None when
+    not given.
     ``delimiters`` holds each CSV file's delimiter (a hint for the decimal mark)."""
 
-    spend: pd.DataFrame
+    spend: pd.DataFrame | None
     deals: pd.DataFrame
     touches: pd.DataFrame | None
     files: dict[str, str]
@@ -164,14 +165,14 @@ def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = Non
     return table.to_pandas(), delimiter
 
 
-def read_inputs(spend: str | Path, deals: str | Path, touches: str | Path | None = None,
+def read_inputs(spend: str | Path | None, deals: str | Path, touches: str | Path | None = None,
                 columns: dict[str, dict[str, str]] | None = None) -> RawInputs:
-    """Read the spend, deals and (optional) touches files."""
+    """Read the deals and (optional) spend and touches files."""
     columns = columns or {}
-    files = {"spend": str(spend), "deals": str(deals)}
-    if touches is not None:
-        files["touches"] = str(touches)
+    given = {"spend": spend, "deals": deals, "touches": touches}
+    files = {kind: str(path) for kind, path in given.items() if path is not None}
     frames, delimiters = {}, {}
     for kind, path in files.items():
         frames[kind], delimiters[kind] = read_table(path, kind, columns.get(kind))
-    return RawInputs(frames["spend"], frames["deals"], frames.get("touches"), files, delimiters)
+    return RawInputs(frames.get("spend"), frames["deals"], frames.get("touches"), files,
+                     delimiters)

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from .api import Explanation, LagReport, ProjectReport, Report, Validation
 from .schema import UNATTRIBUTED
-from .words import finite, money, percent, projection_sentence
+from .words import as_of_text, finite, money, percent, projection_sentence
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
@@ -168,8 +168,10 @@ def accounting_line(inputs) -> str:
             extra.append(f"{row.rejected:,} rejected")
         if row.after_as_of:
             extra.append(f"{row.after_as_of:,} on or after as-of")
+        if getattr(row, "reopened", 0):
+            extra.append(f"{row.reopened:,} closed later, so open at as-of")
         parts.append(part + (f" ({', '.join(extra)})" if extra else ""))
-    return "Data: " + "; ".join(parts) + f". As of {inputs.as_of:%Y-%m-%d}."
+    return "Data: " + "; ".join(parts) + ". " + as_of_text(inputs)
 
 
 def _preamble(result, console: Console, quiet: bool = False) -> None:
@@ -200,31 +202,14 @@ def _spark(values) -> str:
 
 def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
     _preamble(result, console, quiet)
-    table_data = result.table
-    by = table_data.columns[0]
+    everything = result.table
+    by = everything.columns[0]
     console.print(accounting_line(result.inputs), style="dim")
+    table_data = everything[everything["months"].notna()]
     if table_data.empty:
         console.print("No deal has a start date (first touch, launch or created date).")
-        return
-    months = list(dict.fromkeys(table_data["months"]))
-    table = _table(f"Share of eventual wins closed by months after {result.start_label} "
-                   "(Aalen-Johansen; open deals censored, lost deals compete)")
-    table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=24)
-    for name in ("deals", "won", "open"):
-        table.add_column(name, justify="right")
-    for m in months:
-        table.add_column(f"{m} mo", justify="right")
-    table.add_column("median", justify="right")
-    table.add_column("curve")
-    for name, rows in table_data.groupby(by, sort=False):
-        first = rows.iloc[0]
-        median = first["median_days"]
-        table.add_row(str(name), f"{first['deals']:,}", f"{first['won']:,}",
-                      f"{first['censored']:,}",
-                      *[percent(v, signed=False) for v in rows["share_of_wins"]],
-                      f"{median:.0f} d" if finite(median) else "-",
-                      _spark(rows["share_of_wins"]))
-    console.print(table)
+    else:
+        console.print(lag_table(result, table_data, by))
     if table_data[by].nunique() == 1:  # one group: its curve as bars, with intervals
         rows = table_data
         labels = [f"{m:>3} mo" for m in rows["months"]]
@@ -235,6 +220,46 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
         console.print(Text("Share of wins closed (bars from 0 to 100%; "
                            "[interval])", style="bold"))
         console.print(bars(labels, rows["share_of_wins"], notes, low=0.0, high=1.0))
+        console.print(median_note(rows.iloc[0]), style="dim")
+    excluded = everything[everything["months"].isna()]
+    for row in excluded.itertuples(index=False):
+        console.print(f"Not in the table: {row[0].removeprefix('(no start: ').rstrip(')')}: "
+                      f"{row.deals:,} deal{'s' if row.deals != 1 else ''} ({row.won:,} won, "
+                      f"{row.lost:,} lost, "
+                      f"{row.censored:,} open).", style="yellow")
+
+
+def lag_table(result: LagReport, table_data: pd.DataFrame, by: str) -> Table:
+    months = list(dict.fromkeys(table_data["months"]))
+    table = _table(f"Share of eventual wins closed by months after {result.start_label} "
+                   "(Aalen-Johansen; open deals censored, lost deals compete)")
+    table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=24)
+    for name in ("deals", "won", "open"):
+        table.add_column(name, justify="right")
+    for m in months:
+        table.add_column(f"{m} mo", justify="right")
+    table.add_column("median", justify="right")
+    table.add_column("won med", justify="right", no_wrap=True)
+    table.add_column("curve")
+    for name, rows in table_data.groupby(by, sort=False):
+        first = rows.iloc[0]
+        median, plain = first["median_days"], first["won_median_days"]
+        table.add_row(str(name), f"{first['deals']:,}", f"{first['won']:,}",
+                      f"{first['censored']:,}",
+                      *[percent(v, signed=False) for v in rows["share_of_wins"]],
+                      f"{median:.0f} d" if finite(median) else "-",
+                      f"{plain:.0f} d" if finite(plain) else "-",
+                      _spark(rows["share_of_wins"]))
+    return table
+
+
+def median_note(row) -> str:
+    """Why the estimated median and the plain median of closed wins differ."""
+    return ("median: when half of the eventual wins have closed, estimated with open deals "
+            "still running and lost deals never winning; won med: the plain median of the "
+            f"{row['won']:,} win{'s' if row['won'] != 1 else ''} closed so far, which leaves "
+            "out the open deals (the slow "
+            "ones) and so runs short while many are open.")
 
 
 def backtest_line(result: ProjectReport) -> str:

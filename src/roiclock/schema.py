@@ -6,6 +6,8 @@ from typing import Any
 
 UNATTRIBUTED = "(unattributed)"
 NO_CHANNEL = "(none)"
+# Names roiclock gives its own rows: a campaign or channel in the inputs may not use them.
+RESERVED = frozenset({UNATTRIBUTED, NO_CHANNEL})
 STAGES = ("won", "lost", "open")
 
 # kind of each canonical column: "text", "id" (text with as many values as rows: deal ids),

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
+from .frames import positions, take
 from .mature import campaigns as campaign_table
 from .paths import deal_end, first_steps
 from .schema import NO_CHANNEL, InputError
@@ -36,11 +37,26 @@ STARTS = ("touch", "created")
 ALL_DEALS = "all deals"  # the label of the portfolio's one group
 
 
+# Why a deal has no duration (it is counted under the table, not dropped silently)
+NO_START = {"touch": "no eligible touch", "campaign": "no campaign",
+            "created": "no created date", "order": "closed before its start"}
+
+
 def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.DataFrame:
     """One row per deal with a start: deal_id, campaign, channel, days, outcome.
 
-    outcome is ``won``, ``lost`` or ``open`` (censored at as-of). Deals with no start (no
-    eligible touch, no campaign, no created date) or a start after their end are left out."""
+    outcome is ``won``, ``lost`` or ``open`` (censored at as-of). Deals with no start (see
+    :func:`deal_starts`) are left out."""
+    starts = deal_starts(inputs, settings, start)
+    kept = starts[starts["no_start"] == ""]
+    return kept.drop(columns="no_start").astype({"days": "int64"}).reset_index(drop=True)
+
+
+def deal_starts(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.DataFrame:
+    """One row per deal: deal_id, campaign, channel, days (from its start to its end, NaN
+    without a start), outcome and ``no_start``: why it has no duration ("" when it has one):
+    no eligible touch, no campaign (single touch), no created date (``start='created'``),
+    or closed before its start."""
     if start not in STARTS:
         raise InputError(f"expected {' or '.join(STARTS)}, got '{start}'", option="start")
     deals = inputs.deals
@@ -51,22 +67,28 @@ def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> 
     channel = pd.Series(table["channel"].to_numpy(), index=table["campaign"])
     if inputs.touches is not None:
         begin, campaign = first_steps(inputs, settings.lookback_days)
+        missing = NO_START["touch"]
     else:
         campaign = deals["campaign"]
-        begin = campaign.map(launch).to_numpy(dtype="datetime64[s]")
+        found = positions(campaign, launch.index)
+        begin = take(launch.to_numpy().astype("datetime64[s]"), found,
+                     np.datetime64("NaT", "s"))
+        missing = NO_START["campaign"]
     if start == "created":
         begin = deals["created_date"].to_numpy()
+        missing = NO_START["created"]
     days = (end - begin).astype("timedelta64[D]").astype("float64")
     days[np.isnat(end) | np.isnat(begin)] = np.nan
-    keep = np.isfinite(days) & (days >= 0)
+    reason = np.where(np.isnan(days), missing, np.where(days < 0, NO_START["order"], ""))
     campaign = pd.Series(campaign, index=deals.index).astype("str").where(
-        pd.Series(campaign, index=deals.index).notna(), "(none)")
+        pd.Series(campaign, index=deals.index).notna(), NO_CHANNEL)
     return pd.DataFrame({
-        "deal_id": deals["deal_id"].to_numpy()[keep],
-        "campaign": campaign.to_numpy()[keep],
-        "channel": campaign.map(channel).fillna(NO_CHANNEL).astype("str").to_numpy()[keep],
-        "days": days[keep].astype("int64"),
-        "outcome": deals["stage"].to_numpy()[keep]})
+        "deal_id": deals["deal_id"].to_numpy(),
+        "campaign": campaign.to_numpy(),
+        "channel": campaign.map(channel).astype(object).fillna(NO_CHANNEL).astype("str")
+        .to_numpy(),
+        "days": np.where(reason == "", days, np.nan),
+        "outcome": deals["stage"].to_numpy(), "no_start": reason})
 
 
 def _group_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -140,7 +162,9 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
     """Time-to-close table: one row per group and month.
 
     Columns: <by>, months, win_probability, share_of_wins, interval_low, interval_high,
-    median_days, deals, won, lost, censored.
+    median_days, deals, won, lost, censored, won_median_days (the plain median of the closed
+    wins, which ignores open and lost deals). Deals without a start are not dropped: one row
+    per reason, ``(no start: <reason>)``, carries their counts (months and estimates empty).
     """
     if by not in LAG_BY:
         raise InputError(f"expected {', '.join(LAG_BY)}, got '{by}'", option="by")
@@ -153,12 +177,19 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
     if not horizon_months > 0:
         raise InputError(f"expected positive months, got {horizon_months}",
                          option="horizon_months")
-    durations = deal_durations(inputs, settings, start)
+    if months.max() > horizon_months:
+        raise InputError(f"{months.max():g} is beyond the horizon ({horizon_months:g} months, "
+                         "what 'eventual' means): a share of eventual wins cannot be "
+                         "measured past it; raise --horizon", option="months")
+    starts = deal_starts(inputs, settings, start)
+    durations = starts[starts["no_start"] == ""].astype({"days": "int64"})
     label = "portfolio" if by == "portfolio" else by
     columns = [label, "months", "win_probability", "share_of_wins", "interval_low",
-               "interval_high", "median_days", "deals", "won", "lost", "censored"]
+               "interval_high", "median_days", "deals", "won", "lost", "censored",
+               "won_median_days"]
+    excluded = _no_start_rows(starts, label, columns)
     if durations.empty:
-        return pd.DataFrame(columns=columns)
+        return excluded
     cells, codes, groups, first = _cells(durations, by)
     days = cells["days"].to_numpy()
     counts = [cells[c].to_numpy(dtype="float64") for c in ("won", "lost", "open")]
@@ -191,10 +222,30 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
         "won": np.repeat(totals[:, 0], n_months).astype("int64"),
         "lost": np.repeat(totals[:, 1], n_months).astype("int64"),
         "censored": np.repeat(totals[:, 2], n_months).astype("int64")})
+    won_days = durations.loc[durations["outcome"] == "won", "days"]
+    key = (pd.Series(ALL_DEALS, index=won_days.index) if by == "portfolio"
+           else durations.loc[won_days.index, by])
+    out["won_median_days"] = out[label].map(won_days.groupby(key.to_numpy()).median())
     whole = out["months"] == np.round(out["months"])
     if whole.all():
-        out["months"] = out["months"].astype("int64")
-    return out[columns]
+        out["months"] = out["months"].astype("Int64")
+    return pd.concat([out[columns], excluded], ignore_index=True) if len(excluded) else \
+        out[columns]
+
+
+def _no_start_rows(starts: pd.DataFrame, label: str, columns: list[str]) -> pd.DataFrame:
+    """One row per reason a deal has no start, with its counts (months, estimates empty)."""
+    missing = starts[starts["no_start"] != ""]
+    if missing.empty:
+        return pd.DataFrame(columns=columns)
+    counts = (pd.crosstab(missing["no_start"], missing["outcome"])
+              .reindex(columns=["won", "lost", "open"], fill_value=0))
+    rows = pd.DataFrame({label: [f"(no start: {reason})" for reason in counts.index],
+                         "months": pd.array([pd.NA] * len(counts), dtype="Int64"),
+                         "deals": counts.sum(axis=1).to_numpy(),
+                         "won": counts["won"].to_numpy(), "lost": counts["lost"].to_numpy(),
+                         "censored": counts["open"].to_numpy()})
+    return rows.reindex(columns=columns)
 
 
 def _median_days(cif, codes, days, at_horizon, n_groups, horizon_months) -> np.ndarray:

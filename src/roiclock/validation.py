@@ -19,29 +19,33 @@ from . import parse
 from .config import Settings
 from .frames import positions, take
 from .loading import RawInputs
-from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, STAGES, InputError
+from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, RESERVED, STAGES, InputError
 
 DATE_UNIT = "datetime64[s]"
 EARLIEST, LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")
 LARGEST_AMOUNT = 1e12
 BLOCKING = frozenset({"bad date", "bad amount", "unknown stage", "two channels",
-                      "missing margin", "unknown currency"})
+                      "missing margin", "unknown currency", "reserved name"})
 REJECT_COLUMNS = ["kind", "file", "row", "column", "reason", "value", "message"]
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """Validated inputs, restricted to what was known before ``as_of``.
+    """Validated inputs: the data as it stood on ``as_of`` (a snapshot).
 
     Attributes
     ----------
     spend : campaign, channel, date, amount
-    deals : deal_id, stage, close_date, amount, margin, created_date, campaign
+    deals : deal_id, stage, close_date, amount, margin, created_date, campaign; a deal created
+        before as-of and closed on or after it is open here (its close date unknown then)
     touches : deal_id, campaign, touch_date, deal_row (the row of its deal in ``deals``, -1
-        when that deal closed on or after as-of); None when no touches file was given
-    as_of : the first day whose data is not complete (rows dated on or after it are ignored)
-    accounting : one row per file: kind, file, read, used, rejected, after_as_of
+        when that deal did not exist yet at as-of); None when no touches file was given
+    as_of : the first day whose data is not complete: every computation stops before it. It
+        is the as-of asked for, or the day after ``data_through`` when that comes first.
+    accounting : one row per file: kind, file, read, used, rejected, after_as_of, reopened
     rejects : one row per rejected input row: kind, file, row, column, reason, value, message
+    data_through : the last day the inputs cover (stated, or the latest event in them)
+    asked_as_of : the as-of that was asked for (None: the default, data_through + 1 day)
     """
 
     spend: pd.DataFrame
@@ -50,10 +54,24 @@ class Inputs:
     as_of: pd.Timestamp
     accounting: pd.DataFrame
     rejects: pd.DataFrame
+    data_through: pd.Timestamp | None = None
+    asked_as_of: pd.Timestamp | None = None
 
     @property
     def single_touch(self) -> bool:
         return self.touches is None
+
+    @property
+    def beyond_data(self) -> bool:
+        """True when the as-of asked for is later than the data's horizon (data_through + 1
+        day): the windows ending after the horizon stay unknown."""
+        return self.asked_as_of is not None and self.asked_as_of > self.as_of
+
+    @property
+    def reopened(self) -> int:
+        """Deals closed on or after as-of that were open then (a snapshot in the past)."""
+        deals = self.accounting[self.accounting["kind"] == "deals"]
+        return int(deals["reopened"].sum()) if "reopened" in deals else 0
 
     def blocking(self, strict: bool = False) -> InputError | None:
         """The error to stop on: the first blocking rejection (any rejection if strict)."""
@@ -206,11 +224,31 @@ def _rates(spend: pd.DataFrame, deals: pd.DataFrame, settings: Settings, files) 
     return rates
 
 
-def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
+def _future(checks: _Checks, dates: pd.Series, column: str, today: pd.Timestamp,
+            mask=True) -> None:
+    """An event dated after the day the program runs is a typo, not an event: rejected
+    (counted; blocks under --strict), so that it cannot move the data's horizon."""
+    checks.add(mask & (dates > today).to_numpy(), column, "future date",
+               f"date {{value}} is after today ({today:%Y-%m-%d})", dates)
+
+
+def _reserved(checks: _Checks, frame: pd.DataFrame, column: str) -> None:
+    """Names roiclock gives its own rows cannot name a campaign or channel."""
+    values = frame[column]
+    checks.add(values.isin(RESERVED).to_numpy(), column, "reserved name",
+               "'{value}' is a name roiclock uses for its own rows; rename it in the file",
+               values)
+
+
+def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: pd.Timestamp):
     checks = _Checks("spend", file, raw)
     spend = _typed(raw, "spend", checks, settings, hint)
     for column in ("campaign", "date", "amount"):
         checks.add(spend[column].isna(), column, "empty value", f"empty {column}")
+    _reserved(checks, spend, "campaign")
+    if "channel" in spend:
+        _reserved(checks, spend, "channel")
+    _future(checks, spend["date"], "date", today)
     checks.add(spend["amount"] < 0, "amount", "negative spend", "negative spend {value}",
                spend["amount"])
     if "channel" not in spend:
@@ -247,7 +285,7 @@ def _stages(text: pd.Series, stages: dict) -> tuple[pd.Series, pd.Series]:
     return stage.fillna("won").where(~unknown, pd.NA), unknown
 
 
-def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
+def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: pd.Timestamp):
     checks = _Checks("deals", file, raw)
     deals = _typed(raw, "deals", checks, settings, hint)
     for column in ("campaign", "stage", "created_date", "margin"):
@@ -268,6 +306,10 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
                    f"empty {column} for a won deal")
     checks.add(won & (deals["amount"] < 0).to_numpy(), "amount", "negative amount",
                "negative amount {value} for a won deal", deals["amount"])
+    _reserved(checks, deals, "campaign")
+    _future(checks, deals["created_date"], "created_date", today)
+    closed = deals["stage"].isin(("won", "lost")).to_numpy()  # an open deal's close is a plan
+    _future(checks, deals["close_date"], "close_date", today, closed)
     checks.add((deals["margin"] < 0) | (deals["margin"] > 1), "margin", "bad margin",
                "margin {value} is not a fraction between 0 and 1", deals["margin"])
     if settings.basis == "margin" and settings.default_margin is None:
@@ -289,11 +331,13 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
 
 
 def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals: pd.DataFrame,
-             deal_ok: np.ndarray, first_of_id: np.ndarray):
+             deal_ok: np.ndarray, first_of_id: np.ndarray, today: pd.Timestamp):
     checks = _Checks("touches", file, raw)
     touches = _typed(raw, "touches", checks, settings, hint)
     for column in ("deal_id", "campaign", "touch_date"):
         checks.add(touches[column].isna(), column, "empty value", f"empty {column}")
+    _reserved(checks, touches, "campaign")
+    _future(checks, touches["touch_date"], "touch_date", today)
     # one lookup of every touch's deal: its row among the deals kept (duplicates rejected)
     first = first_of_id
     firsts = np.flatnonzero(first)
@@ -308,70 +352,100 @@ def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals:
     return touches, checks
 
 
-def default_as_of(spend: pd.DataFrame, deals: pd.DataFrame,
-                  touches: pd.DataFrame | None) -> pd.Timestamp:
-    """The day after the latest observed event: spend, touch, created dates, and the close
-    dates of won and lost deals (an open deal's close date is only an expectation)."""
+_NO_SPEND = pd.DataFrame({"campaign": pd.Series([], dtype="str"),
+                          "date": pd.Series([], dtype="datetime64[s]"),
+                          "amount": pd.Series([], dtype="float64")})
+
+
+def latest_event(spend: pd.DataFrame, deals: pd.DataFrame,
+                 touches: pd.DataFrame | None) -> pd.Timestamp | None:
+    """The latest observed event: spend, touch and created dates, and the close dates of won
+    and lost deals (an open deal's close date is only an expectation). None when undated."""
     closed = deals["stage"].isin(("won", "lost"))
     candidates = [spend["date"].max(), deals.loc[closed, "close_date"].max(),
                   deals["created_date"].max()]
     if touches is not None:
         candidates.append(touches["touch_date"].max())
     dates = [d for d in candidates if not pd.isna(d)]
-    if not dates:
-        raise InputError("no dated rows in the inputs: cannot tell the as-of date; "
-                         "give --as-of")
-    return pd.Timestamp(max(dates)) + pd.Timedelta(days=1)
+    return pd.Timestamp(max(dates)) if dates else None
 
 
-def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) -> Inputs:
-    """Type and check ``raw``; reject bad rows; drop and count rows dated on or after ``as_of``.
+def _day(value, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"expected a date, got '{value}'", option=name) from None
+    if pd.isna(day):
+        raise InputError(f"expected a date, got '{value}'", option=name)
+    return day.normalize()
 
-    ``as_of`` defaults to :func:`default_as_of`. Rejected rows are in ``rejects``; use
-    :meth:`Inputs.blocking` to decide whether to stop. Raises :class:`InputError` for problems
-    of a whole file or column (ambiguous dates or decimal marks, mixed currencies).
+
+def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
+             data_through=None, today=None) -> Inputs:
+    """Type and check ``raw``; reject bad rows; keep the data as it stood on ``as_of``.
+
+    ``data_through`` (the last day the inputs cover) defaults to the latest event in them;
+    an event dated after ``today`` (default: the day the program runs) is rejected as a
+    ``future date``, so one typo cannot move it. ``as_of`` defaults to the day after
+    data_through; a later as-of is cut to that day (windows past the data stay unknown). At
+    an as-of in the past, rows dated on or after it are left out and counted, and a deal
+    created before it but closed on or after it is open (``reopened``).
+
+    Rejected rows are in ``rejects``; use :meth:`Inputs.blocking` to decide whether to stop.
+    Raises :class:`InputError` for problems of a whole file or column (ambiguous dates or
+    decimal marks, mixed currencies).
     """
     settings = settings or Settings()
+    asked, stated = _day(as_of, "as_of"), _day(data_through, "data_through")
+    today = _day(today, "today") or pd.Timestamp.today().normalize()
     files, hints = raw.files, raw.delimiters
-    spend, spend_checks = _spend(raw.spend, files["spend"], settings,
-                                 _decimal_hint(hints.get("spend")))
+    spend_raw = raw.spend if raw.spend is not None else _NO_SPEND
+    spend, spend_checks = _spend(spend_raw, files.get("spend", ""), settings,
+                                 _decimal_hint(hints.get("spend")), today)
     deals, deal_checks = _deals(raw.deals, files["deals"], settings,
-                                _decimal_hint(hints.get("deals")))
+                                _decimal_hint(hints.get("deals")), today)
     rates = _rates(spend, deals, settings, files)
     _convert(spend, spend_checks, rates)
     _convert(deals, deal_checks, rates)
-    all_checks = [spend_checks, deal_checks]
-    touches = None
+    # without a spend file (lag from created dates, validate) nothing is read or counted
+    all_checks = [spend_checks, deal_checks] if raw.spend is not None else [deal_checks]
+    touches, touch_checks = None, None
     if raw.touches is not None:
         touches, touch_checks = _touches(raw.touches, files["touches"], settings,
                                          _decimal_hint(hints.get("touches")), deals,
-                                         ~deal_checks.rejected, deal_checks.first_of_id)
+                                         ~deal_checks.rejected, deal_checks.first_of_id, today)
         all_checks.append(touch_checks)
 
     spend = spend[~spend_checks.rejected]
     deals = deals[~deal_checks.rejected]
-    if touches is not None:
+    if touches is not None and touch_checks is not None:
         touches = touches[~touch_checks.rejected]
-    as_of = default_as_of(spend, deals, touches) if as_of is None else pd.Timestamp(as_of)
-    as_of = as_of.normalize()
-    late = {"spend": spend["date"] >= as_of,
-            "deals": (deals["stage"].isin(("won", "lost")) & (deals["close_date"] >= as_of))
-            | (deals["created_date"] >= as_of)}
-    if touches is not None:
-        late["touches"] = touches["touch_date"] >= as_of
+    through = stated or latest_event(spend, deals, touches)
+    if through is None and asked is None:
+        raise InputError("no dated rows in the inputs: cannot tell the as-of date; "
+                         "give --as-of")
+    horizon = None if through is None else through + pd.Timedelta(days=1)
+    cut = min(d for d in (asked, horizon) if d is not None)
+    late, reopen = _snapshot(spend, deals, touches, cut)
     accounting = pd.DataFrame([
         {"kind": c.kind, "file": c.file, "read": len(c.frame),
          "used": int((~late[c.kind]).sum()), "rejected": int(c.rejected.sum()),
-         "after_as_of": int(late[c.kind].sum())} for c in all_checks])
+         "after_as_of": int(late[c.kind].sum()),
+         "reopened": int(reopen.sum()) if c.kind == "deals" else 0} for c in all_checks])
+    deals = deals.copy()
+    deals.loc[reopen, "stage"] = "open"  # its outcome was not known yet
+    deals.loc[reopen, "close_date"] = pd.NaT
     if touches is not None:
-        # deal_row: the touch's deal as a row of the final deals frame (-1: dropped as late)
+        # deal_row: the touch's deal as a row of the final deals frame (-1: not there yet)
         kept = np.zeros(len(raw.deals), dtype=bool)
         kept[deals.index[~late["deals"].to_numpy()]] = True
         final_row = np.cumsum(kept) - 1
         row = touches["deal_row"].to_numpy()
         touches = touches.assign(deal_row=np.where(kept[row], final_row[row], -1))
-        touches = touches[~late["touches"]].reset_index(drop=True)
-    spend, deals = spend[~late["spend"]], deals[~late["deals"]]
+        touches = touches[~late["touches"].to_numpy()].reset_index(drop=True)
+    spend, deals = spend[~late["spend"]], deals[~late["deals"].to_numpy()]
     parts = [c.rejects() for c in all_checks]
     rejects = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
     return Inputs(spend[["campaign", "channel", "date", "amount"]].reset_index(drop=True),
@@ -379,7 +453,26 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) ->
                          "campaign"]].reset_index(drop=True),
                   None if touches is None else touches[["deal_id", "campaign", "touch_date",
                                                         "deal_row"]],
-                  as_of, accounting, rejects[REJECT_COLUMNS])
+                  cut, accounting, rejects[REJECT_COLUMNS], through, asked)
+
+
+def _snapshot(spend: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | None,
+              cut: pd.Timestamp) -> tuple[dict[str, pd.Series], np.ndarray]:
+    """What was not there yet on ``cut`` (per file, aligned with its frame) and which deals
+    were open then though closed since: created before the cut (or, without a created date,
+    touched before it) and won or lost on or after it."""
+    late = {"spend": spend["date"] >= cut}
+    created = deals["created_date"]
+    closed_after = (deals["stage"].isin(("won", "lost")) & (deals["close_date"] >= cut))
+    existed = created < cut
+    if touches is not None:
+        late["touches"] = touches["touch_date"] >= cut
+        before = touches.loc[~late["touches"], "deal_row"].to_numpy()  # raw deal rows
+        seen = deals.index.isin(before)
+        existed = existed | (created.isna() & seen)
+    reopen = (closed_after & existed).to_numpy()
+    late["deals"] = (created >= cut) | (closed_after & ~existed)
+    return late, reopen
 
 
 def reasons(rejects: pd.DataFrame) -> pd.DataFrame:

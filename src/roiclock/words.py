@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .projection import Projection
+from .validation import Inputs
 
 MISSING = "-"
 
@@ -50,6 +51,24 @@ def months(n: int) -> str:
     ('1 month', '12 months')
     """
     return f"{n} month" if n == 1 else f"{n} months"
+
+
+def as_of_text(inputs: Inputs) -> str:
+    """When the numbers stand: ``As of 2025-01-01 (data through 2024-12-31).``"""
+    through = inputs.data_through
+    text = f"As of {inputs.as_of:%Y-%m-%d}"
+    if through is not None:
+        text += f" (data through {through:%Y-%m-%d})"
+    return text + "."
+
+
+def horizon_notice(inputs: Inputs) -> str | None:
+    """One line when the as-of asked for is later than the data (None otherwise)."""
+    if not inputs.beyond_data or inputs.asked_as_of is None or inputs.data_through is None:
+        return None
+    return (f"Note: as-of {inputs.asked_as_of:%Y-%m-%d} is after the data, which runs through "
+            f"{inputs.data_through:%Y-%m-%d}: windows ending after {inputs.as_of:%Y-%m-%d} "
+            "stay unknown (state --data-through if the export covers more).")
 
 
 def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
