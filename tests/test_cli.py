@@ -65,7 +65,8 @@ def test_json_records():
                          "mature": False, "cost": None, "return": None, "roi": None,
                          "campaigns": 0, "opportunities": None, "pipeline": None,
                          "won_deals": None, "lost_deals": None, "win_rate": None,
-                         "cost_per_opportunity": None}
+                         "cost_per_opportunity": None, "unpaid_return": None,
+                         "unpaid_campaigns": 0}
     search = [r for r in records if r["channel"] == "search"]
     assert search[1]["roi"] == pytest.approx(2.2) and search[1]["mature"] is True
 

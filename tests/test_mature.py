@@ -87,7 +87,7 @@ def test_headline():
     # return(1) / return(3) = 300 / 1800 = 16.7%
     assert r.headline.startswith(
         "Measured at 1 month, ROI is -25%; at 3 months it is +300%: an early measurement sees "
-        "17% of the return (2 campaigns mature at 3 months, as of 2024-06-01). ")
+        "17% of the return (2 paid campaigns mature at 3 months, as of 2024-06-01). ")
     young = report(as_of="2024-04-01")
     assert young.headline.startswith("No campaign is mature at 3 months yet (as of 2024-04-01)")
 

@@ -194,25 +194,40 @@ def _unattributed_rows(credits: pd.DataFrame, settings: Settings, by: str) -> pd
 def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd.DataFrame:
     """Sum campaigns mature at the largest window into groups (``channel`` or ``portfolio``).
 
+    Paid and unpaid apart: cost, return, ROI and the leading indicators add up the campaigns
+    with a cost (counted in ``campaigns``); the return of campaigns without one (an unpaid
+    webinar) is ``unpaid_return`` (of ``unpaid_campaigns``), never in a ROI.
+
     Columns: <by>, window_months, window_end (latest among the group's campaigns), mature,
-    cost, return, roi, campaigns (how many campaigns are summed)."""
+    cost, return, roi, campaigns, the leading indicators, unpaid_return, unpaid_campaigns."""
     frame = per_campaign.copy()
     frame[PORTFOLIO] = ALL_CAMPAIGNS
     largest = max(settings.windows)
-    full = frame.loc[(frame["window_months"] == largest) & frame["mature"], "campaign"]
-    frame["counted"] = frame["campaign"].isin(full)
+    at_largest = (frame["window_months"] == largest) & frame["mature"].fillna(False)
+    full = frame.loc[at_largest, "campaign"]
+    paid = frame.loc[at_largest & (frame["cost"] > 0), "campaign"]
     groups = sorted(frame[by].unique()) if by != PORTFOLIO else [ALL_CAMPAIGNS]
-    counted = frame[frame["counted"]]
+    counted = frame[frame["campaign"].isin(paid)]
+    unpaid = frame[frame["campaign"].isin(full) & ~frame["campaign"].isin(paid)]
     sums = (counted.groupby([by, "window_months"])
             .agg(window_end=("window_end", "max"), cost=("cost", "sum"),
                  ret=("return", "sum"), campaigns=("campaign", "nunique"),
                  opportunities=("opportunities", "sum"), pipeline=("pipeline", "sum"),
                  won_deals=("won_deals", "sum"), lost_deals=("lost_deals", "sum")))
+    apart = (unpaid.groupby([by, "window_months"])
+             .agg(unpaid_end=("window_end", "max"), unpaid_return=("return", "sum"),
+                  unpaid_campaigns=("campaign", "nunique")))
     index = pd.MultiIndex.from_product([groups, list(settings.windows)],
                                        names=[by, "window_months"])
-    sums = sums.reindex(index).reset_index()
-    sums["campaigns"] = sums["campaigns"].fillna(0).astype("int64")
-    sums["mature"] = sums["campaigns"] > 0
+    sums = sums.join(apart, how="outer").reindex(index).reset_index()
+    for column in ("campaigns", "unpaid_campaigns"):
+        sums[column] = sums[column].fillna(0).astype("int64")
+    sums["mature"] = (sums["campaigns"] + sums["unpaid_campaigns"]) > 0
+    only_unpaid = sums["mature"] & (sums["campaigns"] == 0)
+    sums.loc[only_unpaid, ["cost", "ret"]] = 0.0
+    sums["window_end"] = sums["window_end"].fillna(sums["unpaid_end"])
+    sums["unpaid_return"] = sums["unpaid_return"].where(~sums["mature"] | sums[
+        "unpaid_return"].notna(), 0.0)
     out = pd.DataFrame({by: sums[by].astype("str"), "window_months": sums["window_months"],
                         "window_end": sums["window_end"].astype("datetime64[s]"),
                         "mature": sums["mature"], "cost": sums["cost"],
@@ -226,6 +241,8 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
         out["win_rate"] = sums["won_deals"] / (sums["won_deals"] + sums["lost_deals"])
         out["cost_per_opportunity"] = np.where(sums["opportunities"] > 0,
                                                sums["cost"] / sums["opportunities"], np.nan)
+    out["unpaid_return"] = sums["unpaid_return"]
+    out["unpaid_campaigns"] = sums["unpaid_campaigns"]
     return out
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from .api import Report
 from .chart import TITLE, image
 from .models import describe
-from .words import percent
+from .words import as_of_text, money, percent
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 2em auto; max-width: 60em;
@@ -41,12 +41,18 @@ def _pct_cell(row) -> str:
 
 def _channel_table(channels: pd.DataFrame, windows) -> str:
     head = "".join(f"<th>{w} months</th>" for w in windows)
+    unpaid = bool((channels["unpaid_return"] > 0).any())
+    if unpaid:
+        head += ('<th title="return of campaigns without cost, never in a ROI">'
+                 "unpaid return</th>")
     rows = []
     for name, group in channels.groupby("channel", sort=False):
         cells = "".join(_pct_cell(row) for _, row in group.iterrows())
+        if unpaid:
+            cells += f"<td>{money(group['unpaid_return'].iloc[-1])}</td>"
         count = int(group["campaigns"].iloc[0]) if "campaigns" in group else ""
         rows.append(f"<tr><td>{escape(str(name))}</td><td>{count}</td>{cells}</tr>")
-    return (f"<table><thead><tr><th>channel</th><th>campaigns</th>{head}</tr></thead>"
+    return (f"<table><thead><tr><th>channel</th><th>paid campaigns</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
@@ -66,7 +72,8 @@ def html(report: Report) -> str:
                 "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
     definitions = {
-        "As of": f"{report.as_of:%Y-%m-%d} (data complete before this day)",
+        "As of": as_of_text(report.inputs).removeprefix("As of ").rstrip(".")
+                 + "; data complete before the as-of day",
         "Windows": ", ".join(f"{w}" for w in s.windows) + " calendar months after launch",
         "Attribution": f"{describe(s.model, s)}, lookback {s.lookback_days} days",
         "Return": f"{s.basis}" + (" (deal amount)" if s.basis == "revenue"

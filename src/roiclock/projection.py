@@ -91,12 +91,15 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
     cost[unobserved] = np.nan
     if cohort == "campaign":
         return Triangle(pd.Index(table["campaign"], name="campaign"), ages, ret, cost)
-    month = table["launch"].dt.strftime("%Y-%m").to_numpy()
+    # month cohorts add up paid campaigns only: an unpaid campaign's return (no cost) would
+    # inflate its month's ROI; it stays on its own row by campaign
+    paid = np.nan_to_num(months.cost[:, -1]) > 0
+    month = table["launch"].dt.strftime("%Y-%m").to_numpy()[paid]
     names, code = np.unique(month, return_inverse=True)
     group_ages = np.full(len(names), target)
-    np.minimum.at(group_ages, code, ages)
+    np.minimum.at(group_ages, code, ages[paid])
     sums = []
-    for values in (ret, cost):
+    for values in (ret[paid], cost[paid]):
         out = np.zeros((len(names), target + 1))
         np.add.at(out, code, np.nan_to_num(values))
         out[np.arange(target + 1)[None, :] > group_ages[:, None]] = np.nan
@@ -183,11 +186,16 @@ class Projection:
     target: int
     confidence: float
 
+    def paid_rows(self, statuses) -> np.ndarray:
+        """Rows of cohorts with one of ``statuses`` and a cost: unpaid cohorts' return is
+        never in a portfolio ROI."""
+        ok = self.table["status"].isin(list(statuses)).to_numpy()
+        return np.flatnonzero(ok & (np.nan_to_num(self.costs.projected_[:, self.target]) > 0))
+
     def portfolio(self) -> dict:
         """Projected ROI at the target of all cohorts that are mature or projected, with the
         interval from Mack's total MSE (cross-cohort parameter covariance included)."""
-        ok = self.table["status"].isin(["mature", "projected"]).to_numpy()
-        rows = np.flatnonzero(ok)
+        rows = self.paid_rows(("mature", "projected"))
         if len(rows) == 0:
             return {"cohorts": 0}
         ret = float(self.returns.projected_[rows, self.target].sum())
@@ -299,15 +307,15 @@ def _backtest_row(name: str, pairs: pd.DataFrame) -> dict:
 
 
 def curve(projection: Projection) -> pd.DataFrame:
-    """Portfolio ROI by month since launch, 1..target: ``measured_roi`` over the campaigns
+    """Portfolio ROI by month since launch, 1..target: ``measured_roi`` over the paid campaigns
     observed to the target (the same campaigns at every month), and ``projected_roi`` over
     every campaign that is mature or projected, with its interval (``interval_low``/``high``,
     from Mack's total MSE of the summed return at that month; cost taken as known)."""
-    table, tri = projection.table, projection.triangle
+    tri = projection.triangle
     target = projection.target
     months = np.arange(1, target + 1)
-    mature = np.flatnonzero((table["status"] == "mature").to_numpy())
-    usable = np.flatnonzero(table["status"].isin(["mature", "projected"]).to_numpy())
+    mature = projection.paid_rows(("mature",))
+    usable = projection.paid_rows(("mature", "projected"))
     with np.errstate(divide="ignore", invalid="ignore"):
         measured = np.full(target, np.nan)
         if len(mature):

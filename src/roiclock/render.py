@@ -21,7 +21,8 @@ from .words import as_of_text, finite, money, percent, projection_sentence
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
-          "n/a: no cost, so no ROI; return: at the last mature window.")
+          "n/a: no cost, so no ROI; return: at the last mature window (paid campaigns; "
+          "unpaid: the return of campaigns without cost, never in a ROI).")
 BAR_WIDTH = 40
 SPARKS = "▁▂▃▄▅▆▇█"
 PAYBACK_SHORT = {"not yet measured": "-", "no cost": "no cost"}
@@ -59,6 +60,9 @@ def roi_table(report: Report) -> Table:
     for w in report.settings.windows:
         table.add_column(f"{w} mo", justify="right", no_wrap=True, min_width=5)
     table.add_column("return", justify="right", no_wrap=True, min_width=9)
+    unpaid = "unpaid_return" in report.table and bool((report.table["unpaid_return"] > 0).any())
+    if unpaid:  # groups: the return of campaigns without cost, outside every ROI
+        table.add_column("unpaid", justify="right", no_wrap=True)
     for name, rows in report.table.groupby(by, sort=False):
         first = rows.iloc[0]
         cells = [str(name)]
@@ -70,7 +74,10 @@ def roi_table(report: Report) -> Table:
         roi_cells = [_roi_cell(row) for _, row in rows.iterrows()]
         measured = rows[rows["return"].notna()]
         last = measured.iloc[-1] if len(measured) else None
-        table.add_row(*cells, *roi_cells, money(last["return"]) if last is not None else "-")
+        ends = [money(last["return"]) if last is not None else "-"]
+        if unpaid:
+            ends.append(money(last["unpaid_return"]) if last is not None else "-")
+        table.add_row(*cells, *roi_cells, *ends)
     return table
 
 

@@ -72,20 +72,28 @@ def horizon_notice(inputs: Inputs) -> str | None:
 
 
 def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
-    """One sentence comparing the first and last window of the portfolio curve."""
+    """One sentence comparing the first and last window of the portfolio curve (paid
+    campaigns; the return of unpaid ones is named apart)."""
     first, last = portfolio.iloc[0], portfolio.iloc[-1]
     w0, w1 = int(first["window_months"]), int(last["window_months"])
     if not bool(last["mature"]):
         return (f"No campaign is mature at {months(w1)} yet (as of {as_of:%Y-%m-%d}): "
                 f"ROI at {months(w1)} is not known; see per-campaign rows for early windows.")
     n = int(last["campaigns"])
+    who = (f"{n} paid campaign{'s' if n != 1 else ''} mature at {months(w1)}, as of "
+           f"{as_of:%Y-%m-%d}")
+    unpaid = int(last.get("unpaid_campaigns", 0) or 0)
+    if unpaid:
+        who += (f"; {unpaid} unpaid campaign{'s' if unpaid != 1 else ''} returned "
+                f"{money(last['unpaid_return'])} more, outside ROI")
+    roi_last = percent(last["roi"], missing="n/a")
+    if w0 == w1:  # one window: nothing to compare it with
+        return f"Measured at {months(w1)}, ROI is {roi_last} ({who})."
     seen = first["return"] / last["return"] if last["return"] > 0 else np.nan
     sees = (f"an early measurement sees {percent(seen, signed=False, missing='n/a')} of the "
             "return" if np.isfinite(seen) else "no return yet to compare")
     return (f"Measured at {months(w0)}, ROI is {percent(first['roi'], missing='n/a')}; at "
-            f"{months(w1)} it is {percent(last['roi'], missing='n/a')}: {sees} ({n} "
-            f"campaign{'s' if n != 1 else ''} mature at {months(w1)}, as of "
-            f"{as_of:%Y-%m-%d}).")
+            f"{months(w1)} it is {roi_last}: {sees} ({who}).")
 
 
 def projection_sentence(projection: Projection) -> str:
@@ -95,7 +103,9 @@ def projection_sentence(projection: Projection) -> str:
     if n == 0 or not pd.notna(total.get("roi")):
         return f"Too little history to project ROI at {target} months."
     level = f"{projection.confidence:.0%}"
-    return (f"Projected at {target} months for {n} campaigns (mature or projected): "
+    what = "campaign" if projection.triangle.cohorts.name == "campaign" else "monthly cohort"
+    return (f"Projected at {target} months for {n} paid {what}{'s' if n != 1 else ''} "
+            "(mature or projected): "
             f"{percent(total['roi'], missing='n/a')} ({level} interval "
             f"{percent(total['interval_low'], missing='n/a')}.."
             f"{percent(total['interval_high'], missing='n/a')}).")
