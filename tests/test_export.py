@@ -14,7 +14,7 @@ TABLE = pd.DataFrame({
 
 def test_csv_plain():
     assert to_csv(TABLE) == ("campaign,window_months,window_end,mature,cost,return,roi\n"
-                             "A,3,2024-04-01,true,1234567.5,0.30000000000000004,-0.25\n"
+                             "A,3,2024-04-01,true,1234567.5,0.3,-0.25\n"
                              "B,3,,,,100000000000000000,\n")
 
 

@@ -1,8 +1,11 @@
 """CSV and JSON exports with plain numbers, and atomic file writes.
 
-Numbers: full precision (the shortest text that reads back to the same float), '.' decimal,
-no thousands separators; dates ISO (YYYY-MM-DD); booleans true/false; no value is empty in CSV
-and null in JSON. The same table always gives the same bytes.
+Numbers, one rule for every command (by column, :data:`KINDS`): money to the cent; ratios
+(ROI, rates, shares, probabilities) to 6 significant digits; counts as integers; days to a
+tenth. Then the shortest text that reads back to that number, '.' decimal, no thousands
+separators. Inside roiclock every number keeps full precision: only exports round. Dates ISO
+(YYYY-MM-DD); booleans true/false; no value is empty in CSV and null in JSON. The same table
+always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -18,9 +21,41 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+MONEY, RATIO, COUNT, DAYS = "money", "ratio", "count", "days"
+# The kind of every numeric column any command exports (a test keeps this complete).
+KINDS: dict[str, str] = {
+    **dict.fromkeys(["cost", "return", "pipeline", "cost_per_opportunity", "unpaid_return",
+                     "measured_cost", "measured_return", "projected_cost", "projected_return",
+                     "actual_return", "credited_return", "global_return"], MONEY),
+    **dict.fromkeys(["roi", "win_rate", "win_probability", "share_of_wins", "interval_low",
+                     "interval_high", "projected_roi", "error", "mean_abs_error", "coverage",
+                     "removal_effect", "share"], RATIO),
+    **dict.fromkeys(["window_months", "campaigns", "unpaid_campaigns", "opportunities",
+                     "won_deals", "lost_deals", "months", "deals", "won", "lost", "censored",
+                     "age_months", "target_months", "payback_months", "cohorts", "read",
+                     "used", "rejected", "after_as_of", "reopened", "row", "conversions",
+                     "nulls"], COUNT),
+    **dict.fromkeys(["median_days", "won_median_days"], DAYS),
+}
 
-def _values(column: pd.Series) -> list:
-    """A column as JSON-ready Python values (None for no value), converted column-wise."""
+
+def _rounded(value: float, kind: str | None) -> float | int:
+    """``value`` rounded for its kind (+ 0.0: never a negative zero such as -0.004 -> -0.0)."""
+    if kind == MONEY:
+        return round(value, 2) + 0.0
+    if kind == RATIO:
+        return float(f"{value:.6g}") + 0.0
+    if kind == COUNT:
+        return int(round(value))
+    if kind == DAYS:  # whole days as integers, a median between two days as x.5
+        days = round(value, 1) + 0.0
+        return int(days) if days.is_integer() else days
+    return value
+
+
+def _values(column: pd.Series, name: str | None = None) -> list:
+    """A column as JSON-ready Python values (None for no value), converted column-wise and
+    rounded by the kind of the column (see :data:`KINDS`)."""
     if pd.api.types.is_datetime64_any_dtype(column):
         text = column.dt.strftime("%Y-%m-%d")
         return [None if pd.isna(v) else v for v in text.astype(object)]
@@ -31,14 +66,16 @@ def _values(column: pd.Series) -> list:
     if pd.api.types.is_float_dtype(column):
         values = column.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(values)
-        return [v if ok else None for v, ok in zip(values.tolist(), finite.tolist(), strict=False)]
+        kind = KINDS.get(str(name)) if name is not None else None
+        return [_rounded(v, kind) if ok else None
+                for v, ok in zip(values.tolist(), finite.tolist(), strict=True)]
     return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
             else str(v) for v in column.astype(object)]
 
 
 def records(table: pd.DataFrame) -> list[dict]:
     """The table as a list of plain records (a few per group and window, never per deal)."""
-    columns = {name: _values(table[name]) for name in table.columns}
+    columns = {name: _values(table[name], name) for name in table.columns}
     return [dict(zip(columns, row, strict=False)) for row in zip(*columns.values(), strict=False)]
 
 
@@ -76,7 +113,7 @@ def to_csv(table: pd.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.columns)
-    columns = [_cells(_values(table[name])) for name in table.columns]
+    columns = [_cells(_values(table[name], name)) for name in table.columns]
     writer.writerows(zip(*columns, strict=False))
     return buffer.getvalue()
 
