@@ -261,3 +261,22 @@ def test_readme_command_reference_matches_the_options():
         assert line, f"{name} is not in the README's command reference"
         flags = {o for p in command.params for o in p.opts[:1]} - common - {"--help"}
         assert set(re.findall(r"--[a-z-]+", line.group(0))) - {"--output"} == flags, name
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["lag", "--model", "first"], "--model: lag counts deals"),
+    (["lag", "--windows", "3,6"], "--windows: lag counts deals"),
+    (["validate", "--model", "linear"], "--model: validate checks the inputs"),
+    (["chart", "--format", "csv", "--output", "x.png"], "--format: chart draws an image"),
+    (["report", "--kpis", "--format", "json"], "--kpis: csv and json always carry"),
+    (["project", "--backtest-output", "b.csv", "--format", "csv"], "no backtest to write"),
+    (["project", "--backtest", "3", "--backtest-output", "b.csv"], "the table view prints"),
+    (["explain", "--model", "linear"], "explain explains the markov model only"),
+    (["explain", "--top", "3", "--format", "csv"], "--top: the paths are shown"),
+    (["project", "--target", "0"], "--target: expected a positive number of months"),
+])
+def test_an_option_given_but_not_used_is_an_error(args, expected, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2 and expected in result.stderr
+    assert result.stderr.count("\n") == 1 and not list(tmp_path.iterdir())

@@ -140,6 +140,14 @@ class Common:
                     basis=_value(self.basis),
                     strict=self.strict)
 
+    def unused(self, why: str, *options: str) -> None:
+        """Refuse options this command would ignore: a flag given but not used is an error
+        (exit 2), never silently dropped."""
+        for option in options:
+            value = getattr(self, option)
+            if value is not None and not (option == "format" and value.value == "table"):
+                raise InputError(f"{flag(option)}: {why}")
+
     def run(self, function: Callable[..., Any], **kwargs: Any) -> Any:
         """Call a run_* function with the common options and ``kwargs``, showing progress on a
         terminal; then write --rejects and warn about rejected rows."""
@@ -291,6 +299,9 @@ def report(
     html: Path | None = typer.Option(None, help="Also write a one-page HTML report here."),
 ) -> None:
     """ROI of each campaign (or channel, or the portfolio) at windows after launch."""
+    if kpis and common.format.value in FORMATS:
+        raise InputError("--kpis: csv and json always carry the leading indicators; --kpis "
+                         "adds them to the table view")
     result = common.run(run_report, by=by.value)
     if html is not None:
         write_atomic(html, page(result))
@@ -310,6 +321,8 @@ def lag_command(
     confidence: float = typer.Option(0.95, help="Interval level, e.g. 0.95."),
 ) -> None:
     """Time from first touch to close: share of eventual wins closed by each month."""
+    common.unused("lag counts deals and their closing times: it attributes no return, "
+                  "so it takes no model, windows or basis", "model", "windows", "basis")
     result = common.run(run_lag, by=by.value, months=parse_months(months, "--months") or [],
                         horizon_months=horizon, start=start.value, confidence=confidence)
     common.deliver(result.table, lambda c: print_lag(result, c, quiet=common.quiet))
@@ -327,6 +340,11 @@ def project(
         None, help="With csv/json: write the backtest records here."),
 ) -> None:
     """Projected final return and ROI of young cohorts (chain ladder, Mack interval)."""
+    if backtest_output is not None and not backtest:
+        raise InputError("--backtest-output: there is no backtest to write; give --backtest K")
+    if backtest_output is not None and common.format.value not in FORMATS:
+        raise InputError("--backtest-output: the table view prints the backtest; the file is "
+                         "for --format csv or json")
     result = common.run(run_project, cohort=cohort.value, target=target,
                         confidence=confidence, backtest_months=backtest)
     common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet))
@@ -342,6 +360,8 @@ def project(
 def validate_command(common: Common) -> None:
     """Check the inputs: rows read, used, rejected by reason, after as-of. Exit 2 when a
     blocking problem (or, with --strict, any rejected row) is found."""
+    common.unused("validate checks the inputs; it attributes nothing and measures no "
+                  "window", "model", "windows")
     result = common.run(run_validate)
     common.deliver(result.inputs.accounting,
                    lambda c: print_validation(result, c, quiet=common.quiet))
@@ -361,6 +381,8 @@ def chart(
     output = common.output
     if output is None or output.suffix.lower().lstrip(".") not in ("png", "svg"):
         raise InputError("--output: give the image file, ending in .png or .svg")
+    common.unused("chart draws an image; its format comes from the --output file's suffix "
+                  "(.png or .svg)", "format")
     result = common.run(run_project, target=target, confidence=confidence)
     write_atomic(output, image(result.projection.curve, TITLE, result.projection.confidence,
                                output.suffix.lower().lstrip(".")))
@@ -375,6 +397,11 @@ def explain(
     (--model markov is implied)."""
     if common.model is not None and common.model.value != "markov":
         raise InputError("--model: explain explains the markov model only")
+    common.unused("explain shows the removal effects, which do not depend on windows",
+                  "windows")
+    if top != 10 and common.format.value in FORMATS:
+        raise InputError("--top: the paths are shown in the table view; csv and json carry "
+                         "the removal effects")
     result = common.run(run_explain, model=None)
     common.deliver(result.table,
                    lambda c: print_explanation(result, c, top=top, quiet=common.quiet))
