@@ -66,7 +66,7 @@ def test_hostile_input(tmp_path, name, files, expected):
 def test_rejections_pass_unless_strict(tmp_path, deals, expected):
     lenient = run_with(tmp_path, SPEND, deals)
     assert lenient.exit_code == 0
-    assert lenient.stderr.startswith("Warning: 1 rows rejected")
+    assert lenient.stderr.startswith("Warning: 1 row rejected")
     strict = run_with(tmp_path, SPEND, deals, "--strict")
     assert strict.exit_code == 2 and expected in strict.stderr
 

@@ -148,25 +148,29 @@ class Common:
             if value is not None and not (option == "format" and value.value == "table"):
                 raise InputError(f"{flag(option)}: {why}")
 
-    def run(self, function: Callable[..., Any], **kwargs: Any) -> Any:
+    def run(self, function: Callable[..., Any], warn: bool = True, **kwargs: Any) -> Any:
         """Call a run_* function with the common options and ``kwargs``, showing progress on a
-        terminal; then write --rejects and warn about rejected rows."""
+        terminal; then write --rejects and (``warn``) warn about rejected rows and data
+        quality on stderr."""
         args = {**self.library_args(), **kwargs}
         with Stages(Console(stderr=True), self.quiet) as stages:
             result = function(**args, progress=stages)
-        self.account(result)
+        if self.rejects is not None:
+            write_atomic(self.rejects, FORMATS["csv"](result.inputs.rejects))
+        if warn:
+            self.warn(result)
         notice = horizon_notice(result.inputs)
         if notice:
             self.note(notice)
         return result
 
-    def account(self, result: Any) -> None:
-        """Write --rejects and warn (unless --quiet) about rows that were rejected."""
-        if self.rejects is not None:
-            write_atomic(self.rejects, FORMATS["csv"](result.inputs.rejects))
+    def warn(self, result: Any) -> None:
+        """Warn (unless --quiet) about rows that were rejected and about data quality."""
         warning = rejection_warning(result.inputs)
         if warning:
             self.note(warning)
+        for message in result.inputs.warnings["message"]:
+            self.note(f"Warning: {message}.")
 
     def note(self, text: str) -> None:
         """A note or warning on stderr, unless --quiet."""
@@ -362,7 +366,7 @@ def validate_command(common: Common) -> None:
     blocking problem (or, with --strict, any rejected row) is found."""
     common.unused("validate checks the inputs; it attributes nothing and measures no "
                   "window", "model", "windows")
-    result = common.run(run_validate)
+    result = common.run(run_validate, warn=False)  # its table lists every problem
     common.deliver(result.inputs.accounting,
                    lambda c: print_validation(result, c, quiet=common.quiet))
     if result.problem is not None:

@@ -342,7 +342,8 @@ def rejection_warning(inputs) -> str | None:
         return None
     counts = rejects["reason"].value_counts(sort=False)
     reasons = ", ".join(f"{n:,} {reason}" for reason, n in counts.items())
-    return (f"Warning: {len(rejects):,} rows rejected ({reasons}); 'roiclock validate "
+    n = len(rejects)
+    return (f"Warning: {n:,} row{'s' if n != 1 else ''} rejected ({reasons}); 'roiclock validate "
             "--rejects FILE' lists them.")
 
 
@@ -365,6 +366,8 @@ def print_validation(result: Validation, console: Console, quiet: bool = False) 
             reasons.add_row(row.kind, row.reason, f"{row.rows:,}", str(row.first_row),
                             row.column)
         console.print(reasons)
+    for row in result.inputs.warnings.itertuples():
+        console.print(f"Data quality ({row.kind}): {row.message}.", style="yellow")
     verdict = ("The data is usable." if result.problem is None
                else "The data cannot be used as it is (see the error below).")
     console.print(verdict, style="green" if result.problem is None else "red")

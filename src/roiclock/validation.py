@@ -10,7 +10,7 @@ unknown deal, ...) drop the row and are counted; ``strict`` makes every rejectio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ LARGEST_AMOUNT = 1e12
 BLOCKING = frozenset({"bad date", "bad amount", "unknown stage", "two channels",
                       "missing margin", "unknown currency", "reserved name"})
 REJECT_COLUMNS = ["kind", "file", "row", "column", "reason", "value", "message"]
+WARNING_COLUMNS = ["kind", "file", "check", "rows", "message"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Inputs:
     rejects : one row per rejected input row: kind, file, row, column, reason, value, message
     data_through : the last day the inputs cover (stated, or the latest event in them)
     asked_as_of : the as-of that was asked for (None: the default, data_through + 1 day)
+    warnings : data-quality warnings (kind, file, check, rows, message): the data is usable
+        but probably not what was meant; they block only under ``strict``
     """
 
     spend: pd.DataFrame
@@ -56,6 +59,8 @@ class Inputs:
     rejects: pd.DataFrame
     data_through: pd.Timestamp | None = None
     asked_as_of: pd.Timestamp | None = None
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=WARNING_COLUMNS))
 
     @property
     def single_touch(self) -> bool:
@@ -74,10 +79,15 @@ class Inputs:
         return int(deals["reopened"].sum()) if "reopened" in deals else 0
 
     def blocking(self, strict: bool = False) -> InputError | None:
-        """The error to stop on: the first blocking rejection (any rejection if strict)."""
+        """The error to stop on: the first blocking rejection (any rejection or data-quality
+        warning if strict)."""
         rejects = self.rejects
         stop = rejects if strict else rejects[rejects["reason"].isin(BLOCKING)]
         if stop.empty:
+            if strict and len(self.warnings):
+                first = self.warnings.iloc[0]
+                return InputError(f"{first['message']} (--strict stops on data-quality "
+                                  "warnings)", file=first["file"])
             return None
         first = stop.iloc[0]
         alike = int(((stop["file"] == first["file"]) & (stop["column"] == first["column"])
@@ -418,6 +428,7 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
                                          ~deal_checks.rejected, deal_checks.first_of_id, today)
         all_checks.append(touch_checks)
 
+    won_amounts = deals.loc[(deals["stage"] == "won").to_numpy(), "amount"]
     spend = spend[~spend_checks.rejected]
     deals = deals[~deal_checks.rejected]
     if touches is not None and touch_checks is not None:
@@ -448,12 +459,51 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
     spend, deals = spend[~late["spend"]], deals[~late["deals"].to_numpy()]
     parts = [c.rejects() for c in all_checks]
     rejects = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
+    warnings = quality(won_amounts, spend, deals, touches, files)
     return Inputs(spend[["campaign", "channel", "date", "amount"]].reset_index(drop=True),
                   deals[["deal_id", "stage", "close_date", "amount", "margin", "created_date",
                          "campaign"]].reset_index(drop=True),
                   None if touches is None else touches[["deal_id", "campaign", "touch_date",
                                                         "deal_row"]],
-                  cut, accounting, rejects[REJECT_COLUMNS], through, asked)
+                  cut, accounting, rejects[REJECT_COLUMNS], through, asked, warnings)
+
+
+def quality(won_amounts: pd.Series, spend: pd.DataFrame, deals: pd.DataFrame,
+            touches: pd.DataFrame | None, files: dict[str, str]) -> pd.DataFrame:
+    """Data-quality warnings: usable data that is probably not what was meant.
+
+    - most won deals (read) have an empty or zero amount: the return is mostly missing;
+    - campaigns touched before their first spend: their windows count from the spend;
+    - won or lost deals that close before they were created.
+    """
+    out = []
+    empty = int((won_amounts.isna() | (won_amounts == 0)).sum())
+    if len(won_amounts) and empty > len(won_amounts) / 2:
+        out.append(("deals", files["deals"], "won amounts", empty,
+                    f"{empty:,} of {len(won_amounts):,} won deals have an empty or zero "
+                    "amount: most of the return is missing"))
+    if touches is not None and len(spend) and len(touches):
+        first_spend = spend.groupby("campaign", observed=True)["date"].min()
+        first_touch = touches.groupby("campaign", observed=True)["touch_date"].min()
+        both = pd.concat([first_spend.rename("spend"), first_touch.rename("touch")],
+                         axis=1, join="inner")
+        early = both[both["touch"] < both["spend"]].sort_index()
+        if len(early):
+            name, row = str(early.index[0]), early.iloc[0]
+            out.append(("touches", files.get("touches", ""), "touched before spend",
+                        len(early),
+                        f"{len(early):,} campaign{'s were' if len(early) > 1 else ' was'} "
+                        f"touched before {'their' if len(early) > 1 else 'its'} first spend "
+                        f"(e.g. '{name[:40]}': touch {row['touch']:%Y-%m-%d}, spend from "
+                        f"{row['spend']:%Y-%m-%d}); windows count from the first spend"))
+    closed = deals["stage"].isin(("won", "lost")) & (deals["close_date"] < deals["created_date"])
+    if closed.any():
+        n = int(closed.sum())
+        line = int(deals.index[closed.to_numpy()][0]) + FIRST_DATA_LINE
+        out.append(("deals", files["deals"], "closed before created", n,
+                    f"{n:,} won or lost deal{'s close' if n > 1 else ' closes'} before "
+                    f"{'they were' if n > 1 else 'it was'} created (first on row {line})"))
+    return pd.DataFrame(out, columns=WARNING_COLUMNS)
 
 
 def _snapshot(spend: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | None,
