@@ -54,7 +54,9 @@ def test_csv_plain_values():
 
 def test_csv_immature_cells_are_empty():
     result = run("report", *TINY_ARGS[:-1], "2024-05-31", "--format", "csv")
-    assert "Y,3,2024-06-01,false,,,,social,2024-03-01,,,,,," in result.output.splitlines()
+    # immature: no cost, return, ROI or KPI; then the note (none), as-of and data_through
+    assert ("Y,3,2024-06-01,false,,,,social,2024-03-01,,,,,,,,2024-05-31,2024-05-31"
+            in result.output.splitlines())
 
 
 def test_json_records():
@@ -66,7 +68,8 @@ def test_json_records():
                          "campaigns": 0, "opportunities": None, "pipeline": None,
                          "won_deals": None, "lost_deals": None, "win_rate": None,
                          "cost_per_opportunity": None, "unpaid_return": None,
-                         "unpaid_campaigns": 0}
+                         "unpaid_campaigns": 0, "note": None, "as_of": "2024-05-31",
+                         "data_through": "2024-05-31"}
     search = [r for r in records if r["channel"] == "search"]
     assert search[1]["roi"] == pytest.approx(2.2) and search[1]["mature"] is True
 
@@ -77,7 +80,7 @@ def test_csv_round_trip_equals_api(tmp_path):
     assert result.exit_code == 0 and result.output == ""
     back = pd.read_csv(out, keep_default_na=True)
     api = roiclock.run_report(model="time_decay").table
-    assert list(back.columns) == list(api.columns)
+    assert list(back.columns) == [*api.columns, "as_of", "data_through"]
     for column, digits in (("cost", 2), ("return", 2)):
         # money to the cent: the cents read back exactly
         pd.testing.assert_series_equal(back[column], api[column].astype("float64").round(digits),
@@ -160,7 +163,8 @@ PROJECT_COLUMNS = ["age_months", "target_months", "measured_cost", "measured_ret
 def test_lag_csv_contract(by):
     result = run("lag", "--format", "csv", "--by", by)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].split(",") == [by] + LAG_COLUMNS
+    assert result.output.splitlines()[0].split(",") == [by, *LAG_COLUMNS, "as_of",
+                                                        "data_through"]
 
 
 def test_lag_table_and_json():

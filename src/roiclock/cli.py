@@ -25,7 +25,7 @@ from . import __version__
 from .api import run_explain, run_lag, run_project, run_report, run_validate
 from .chart import TITLE, image
 from .config import BASES
-from .export import FORMATS, write_atomic
+from .export import FORMATS, stamped, write_atomic
 from .mature import BY
 from .models import MODELS
 from .page import html as page
@@ -177,10 +177,14 @@ class Common:
         if not self.quiet:
             print_error(Console(stderr=True), text, prefix="")
 
-    def deliver(self, table: pd.DataFrame, show: Callable[[Console], None]) -> None:
-        """csv/json records, or the rich view (to the terminal, or as plain text to a file)."""
+    def deliver(self, table: pd.DataFrame, show: Callable[[Console], None],
+                inputs: Any = None) -> None:
+        """csv/json records (stamped with the inputs' as-of and data_through), or the rich
+        view (to the terminal, or as plain text to a file)."""
         fmt = self.format.value
         if fmt in FORMATS:
+            if inputs is not None:
+                table = stamped(table, inputs.as_of, inputs.data_through)
             _emit(FORMATS[fmt](table), self.output)
         elif self.output is None:
             show(Console())
@@ -310,7 +314,8 @@ def report(
     if html is not None:
         write_atomic(html, page(result))
     common.deliver(result.table,
-                   lambda c: print_report(result, c, kpis=kpis, quiet=common.quiet))
+                   lambda c: print_report(result, c, kpis=kpis, quiet=common.quiet),
+                   result.inputs)
 
 
 @command("lag")
@@ -329,7 +334,8 @@ def lag_command(
                   "so it takes no model, windows or basis", "model", "windows", "basis")
     result = common.run(run_lag, by=by.value, months=parse_months(months, "--months") or [],
                         horizon_months=horizon, start=start.value, confidence=confidence)
-    common.deliver(result.table, lambda c: print_lag(result, c, quiet=common.quiet))
+    common.deliver(result.table, lambda c: print_lag(result, c, quiet=common.quiet),
+                   result.inputs)
 
 
 @command()
@@ -351,11 +357,13 @@ def project(
                          "for --format csv or json")
     result = common.run(run_project, cohort=cohort.value, target=target,
                         confidence=confidence, backtest_months=backtest)
-    common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet))
+    common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet),
+                   result.inputs)
     fmt = common.format.value
     if result.backtest is not None and fmt in FORMATS:
         if backtest_output is not None:
-            write_atomic(backtest_output, FORMATS[fmt](result.backtest))
+            write_atomic(backtest_output, FORMATS[fmt](stamped(
+                result.backtest, result.backtest_as_of, result.inputs.data_through)))
         else:
             common.note(backtest_line(result))
 
@@ -368,7 +376,7 @@ def validate_command(common: Common) -> None:
                   "window", "model", "windows")
     result = common.run(run_validate, warn=False)  # its table lists every problem
     common.deliver(result.inputs.accounting,
-                   lambda c: print_validation(result, c, quiet=common.quiet))
+                   lambda c: print_validation(result, c, quiet=common.quiet), result.inputs)
     if result.problem is not None:
         raise result.problem
 
@@ -408,4 +416,5 @@ def explain(
                          "the removal effects")
     result = common.run(run_explain, model=None)
     common.deliver(result.table,
-                   lambda c: print_explanation(result, c, top=top, quiet=common.quiet))
+                   lambda c: print_explanation(result, c, top=top, quiet=common.quiet),
+                   result.inputs)

@@ -122,6 +122,14 @@ def to_json(table: pd.DataFrame) -> str:
     return json.dumps(records(table), indent=2, allow_nan=False) + "\n"
 
 
+def stamped(table: pd.DataFrame, as_of, data_through) -> pd.DataFrame:
+    """The table with ``as_of`` and ``data_through`` appended to every record: exports from
+    different runs stack and still say when their numbers stand."""
+    return table.assign(as_of=pd.Timestamp(as_of),
+                        data_through=pd.NaT if data_through is None
+                        else pd.Timestamp(data_through))
+
+
 # Export formats: name -> writer of a table as text. The CLI's --format choices (besides the
 # terminal's "table") come from here.
 FORMATS: dict[str, Callable[[pd.DataFrame], str]] = {"csv": to_csv, "json": to_json}

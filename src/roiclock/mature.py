@@ -252,6 +252,7 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
 
     ``by='campaign'`` lists every campaign, mature or not, then ``(unattributed)``;
     ``by='channel'`` and ``by='portfolio'`` sum the campaigns mature at the largest window.
+    The last column, ``note``, explains the rows that read differently (see :data:`NOTES`).
     """
     if by not in BY:
         raise InputError(f"expected {', '.join(BY)}, got '{by}'", option="by")
@@ -267,4 +268,19 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
         if len(extra):
             table = pd.concat([table.astype({"mature": "boolean"}), extra], ignore_index=True)
     table["mature"] = table["mature"].astype("boolean")
+    table["note"] = None
+    table.loc[table[by] == UNATTRIBUTED, "note"] = NOTES["unattributed"]
+    if by == "campaign":
+        cost = inputs.spend.groupby("campaign", observed=True)["amount"].sum()
+        paid = cost.index[cost.to_numpy() * settings.cost_multiplier > 0].astype("str")
+        unpaid = ~table["campaign"].isin(paid) & (table["campaign"] != UNATTRIBUTED)
+        table.loc[unpaid, "note"] = NOTES["unpaid"]
     return table.reset_index(drop=True)
+
+
+# What the ``note`` column of the report says of rows that read differently
+NOTES = {
+    "unattributed": "won deals without an eligible touch: their whole return, in no window "
+                    "and no ROI",
+    "unpaid": "no cost: no ROI, and its return is outside every group ROI (unpaid_return)",
+}
