@@ -244,10 +244,12 @@ def lag_table(result: LagReport, table_data: pd.DataFrame, by: str) -> Table:
     for name in ("deals", "won", "open"):
         table.add_column(name, justify="right")
     for m in months:
-        table.add_column(f"{m} mo", justify="right")
-    table.add_column("median", justify="right")
+        table.add_column(f"{m} mo", justify="right", no_wrap=True)
+    table.add_column("median", justify="right", no_wrap=True)
     table.add_column("won med", justify="right", no_wrap=True)
-    table.add_column("curve")
+    sparks = table_data[by].nunique() > 1  # one group gets its bars below instead
+    if sparks:
+        table.add_column("curve", no_wrap=True)
     for name, rows in table_data.groupby(by, sort=False):
         first = rows.iloc[0]
         median, plain = first["median_days"], first["won_median_days"]
@@ -256,7 +258,7 @@ def lag_table(result: LagReport, table_data: pd.DataFrame, by: str) -> Table:
                       *[percent(v, signed=False) for v in rows["share_of_wins"]],
                       f"{median:.0f} d" if finite(median) else "-",
                       f"{plain:.0f} d" if finite(plain) else "-",
-                      _spark(rows["share_of_wins"]))
+                      *([_spark(rows["share_of_wins"])] if sparks else []))
     return table
 
 
