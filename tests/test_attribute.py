@@ -133,3 +133,52 @@ def test_credits_sum_to_one_per_deal(write, model):
     credits = credit(write, model, deals=deals, touches=touches)
     sums = credits.groupby("deal_id")["share"].sum()
     assert sums.to_dict() == pytest.approx({"D1": 1.0, "D2": 1.0, "D3": 1.0}, abs=1e-12)
+
+
+W_DEALS = """deal_id,close_date,amount,stage,created_date
+D1,2024-03-31,1000,won,2024-02-15
+D2,2024-03-31,300,won,2024-01-15
+D3,2024-03-31,100,won,
+"""
+W_TOUCHES = """deal_id,campaign,touch_date
+D1,A,2024-01-01
+D1,B,2024-02-01
+D1,C,2024-02-10
+D1,D,2024-03-01
+D1,E,2024-03-20
+D2,A,2024-01-01
+D2,B,2024-03-01
+D3,A,2024-01-01
+D3,B,2024-02-01
+D3,C,2024-03-01
+"""
+
+
+def test_w_shaped(write):
+    credits = credit(write, "w_shaped", deals=W_DEALS, touches=W_TOUCHES)
+    # D1: A first .3, C the last touch before creation (2024-02-15) .3, E last .3; B and D
+    # share the middle .1
+    assert shares(credits, "D1") == pytest.approx({"A": .3, "B": .05, "C": .3, "D": .05,
+                                                   "E": .3})
+    # D2: A is first and the touch before creation: .3 + .3; B last .3; no middle: 2/3, 1/3
+    assert shares(credits, "D2") == pytest.approx({"A": 2 / 3, "B": 1 / 3})
+    # D3 has no created date: position-based, 40 / 20 / 40
+    assert shares(credits, "D3") == pytest.approx({"A": .4, "B": .2, "C": .4})
+    assert credits.attrs["position_fallback"] == 1
+
+
+def test_custom_position_weights(write):
+    weights = {"first": .5, "created": .2, "last": .2, "middle": .1}
+    credits = credit(write, "custom", deals=W_DEALS, touches=W_TOUCHES,
+                     position_weights=weights)
+    assert shares(credits, "D1") == pytest.approx({"A": .5, "B": .05, "C": .2, "D": .05,
+                                                   "E": .2})
+    # D2: A .5 + .2, B .2: 7/9 and 2/9
+    assert shares(credits, "D2") == pytest.approx({"A": 7 / 9, "B": 2 / 9})
+
+
+@pytest.mark.parametrize("weights", [{"first": .5, "last": .6}, {"first": -.1, "last": 1.1},
+                                     {"first": .5, "end": .5}])
+def test_bad_position_weights(weights):
+    with pytest.raises(roiclock.InputError, match="position_weights"):
+        roiclock.load_settings(position_weights=weights)

@@ -16,6 +16,37 @@ from roiclock.models import MODELS as REGISTRY
 MODELS = [name for name, model in REGISTRY.items() if not model.chain]
 
 
+def position(age, p_first=0.4, p_last=0.4):
+    """U-shaped weights of one deal's touches (ages in days before the close)."""
+    n = len(age)
+    first = (age == age.max()).to_numpy()
+    last = (age == age.min()).to_numpy() & ~first
+    middle = ~(first | last)
+    if not last.any():
+        return np.ones(n)
+    if not middle.any():
+        return np.where(first, 0.5 / first.sum(), 0.5 / last.sum())
+    return np.where(first, p_first / first.sum(),
+                    np.where(last, p_last / last.sum(), (1 - p_first - p_last) / middle.sum()))
+
+
+def roles(age, created_days, shares):
+    """W-shaped / custom weights of one deal's touches, written from the README's words."""
+    if pd.isna(created_days):
+        return position(age)  # no created date: position-based
+    age = age.to_numpy()
+    first, last = age == age.max(), age == age.min()
+    before = age >= created_days  # on or before the creation
+    created = (before & (age == age[before].min())) if before.any() else first
+    middle = ~(first | last | created)
+    w = np.zeros(len(age))
+    for role, mask in (("first", first), ("created", created), ("last", last),
+                       ("middle", middle)):
+        if mask.any():
+            w += np.where(mask, shares[role] / mask.sum(), 0.0)
+    return w
+
+
 def reference_credits(deals, touches, model, lookback=730, half_life=30.0):
     out = {}
     for deal in deals[deals["stage"] == "won"].itertuples():
@@ -36,16 +67,12 @@ def reference_credits(deals, touches, model, lookback=730, half_life=30.0):
         elif model == "time_decay":
             w = 2.0 ** (-mine["age"].to_numpy() / half_life)
         elif model == "position":
-            first = (mine["age"] == oldest).to_numpy()
-            last = (mine["age"] == newest).to_numpy() & ~first
-            middle = ~(first | last)
-            if not last.any():
-                w = np.ones(n)
-            elif not middle.any():
-                w = np.where(first, 0.5 / first.sum(), 0.5 / last.sum())
-            else:
-                w = np.where(first, 0.4 / first.sum(),
-                             np.where(last, 0.4 / last.sum(), 0.2 / middle.sum()))
+            w = position(mine["age"])
+        elif model in ("w_shaped", "custom"):  # custom: the default weights are W-shaped
+            created_days = (deal.close_date - deal.created_date).days \
+                if not pd.isna(deal.created_date) else np.nan
+            w = roles(mine["age"], created_days,
+                      {"first": .3, "created": .3, "last": .3, "middle": .1})
         else:
             raise AssertionError(f"no reference for model {model}: write one from its definition")
         w = w / w.sum()
@@ -69,6 +96,9 @@ def random_data(seed, write):
                           "stage": rng.choice(["won", "won", "lost", "open"], n),
                           "close_date": day0 + pd.to_timedelta(rng.integers(0, 900, n), "D"),
                           "amount": rng.uniform(10, 1000, n).round(2)})
+    # created up to 200 days before the close; a fifth without one (position fallback)
+    created = deals["close_date"] - pd.to_timedelta(rng.integers(0, 200, n), "D")
+    deals["created_date"] = created.where(rng.uniform(size=n) > 0.2)
     m = 250
     touches = pd.DataFrame({"deal_id": rng.choice(deals["deal_id"], m),
                             "campaign": rng.choice(campaigns + ["Unpaid"], m),

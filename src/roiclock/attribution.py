@@ -28,7 +28,8 @@ CREDIT_COLUMNS = ["deal_id", "campaign", "close_date", "share", "return"]
 def won_deals(inputs: Inputs, settings: Settings) -> pd.DataFrame:
     """Won deals with their ``value``: amount (revenue basis) or amount x margin."""
     is_won = (inputs.deals["stage"] == "won").to_numpy()
-    won = inputs.deals.loc[is_won, ["deal_id", "close_date", "amount", "margin", "campaign"]]
+    won = inputs.deals.loc[is_won, ["deal_id", "close_date", "amount", "margin", "campaign",
+                                    "created_date"]]
     won = won.assign(deal_row=np.flatnonzero(is_won))
     value = won["amount"]
     if settings.basis == "margin":
@@ -61,9 +62,14 @@ def attribute(inputs: Inputs, settings: Settings, chain: markov.Chain | None = N
         fitted = chain or markov.chain(inputs, settings)
         effect = markov.touch_effects(fitted, inputs, settings, touches.attrs["names"],
                                       touches["campaign"].to_numpy())
+    created_days = ((won["close_date"] - won["created_date"]).dt.days.to_numpy(dtype="float64")
+                    [deal])
     weights = model.weights(Touches(deal, touches["campaign"].to_numpy(),
-                                    touches["age_days"].to_numpy(), len(won), effect),
-                            settings)
+                                    touches["age_days"].to_numpy(), len(won), effect,
+                                    created_days), settings)
+    fallback = 0
+    if model.created:  # deals without a created date: position-based, counted
+        fallback = int(won["created_date"].isna().sum())
     totals = np.bincount(deal, weights=weights, minlength=len(won))
     share = weights / totals[deal] if len(deal) else weights
     names = list(touches.attrs["names"])
@@ -81,7 +87,7 @@ def attribute(inputs: Inputs, settings: Settings, chain: markov.Chain | None = N
     order = np.argsort(key, kind="stable")
     key, shares = key[order], shares[order]
     rows = key // width
-    return pd.DataFrame({
+    credits = pd.DataFrame({
         "deal_id": won["deal_id"].array.take(rows),
         "campaign": pd.Categorical.from_codes(key % width, categories=pd.Index(names,
                                                                              dtype="str")),
@@ -89,3 +95,5 @@ def attribute(inputs: Inputs, settings: Settings, chain: markov.Chain | None = N
         "share": shares,
         "return": won["value"].to_numpy()[rows] * shares,
     })
+    credits.attrs["position_fallback"] = fallback
+    return credits

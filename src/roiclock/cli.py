@@ -43,7 +43,7 @@ from .render import (
 )
 from .schema import PRESETS, InputError
 from .survival import LAG_BY, STARTS
-from .words import horizon_notice
+from .words import fallback_note, horizon_notice
 
 
 def _choices(name: str, values) -> type[Enum]:
@@ -311,6 +311,10 @@ def report(
         raise InputError("--kpis: csv and json always carry the leading indicators; --kpis "
                          "adds them to the table view")
     result = common.run(run_report, by=by.value)
+    fallback = fallback_note(result.credits.attrs.get("position_fallback", 0),
+                             result.settings.model)
+    if fallback:
+        common.note(fallback)
     if html is not None:
         write_atomic(html, page(result))
     common.deliver(result.table,

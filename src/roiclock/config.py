@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .models import MODELS
+from .models import MODELS, ROLES, W_SHAPED
 from .schema import COLUMNS, PRESETS, STAGES, InputError
 
 BASES = ("revenue", "margin")
@@ -26,6 +26,7 @@ class Settings:
     half_life_days: float = 30.0
     position_first: float = 0.4
     position_last: float = 0.4
+    position_weights: dict[str, float] = field(default_factory=lambda: dict(W_SHAPED))
     markov_order: int = 1
     markov_level: str = "campaign"
     basis: str = "revenue"
@@ -67,6 +68,12 @@ def _check(s: Settings, source: str = "settings") -> None:
     if not (0 <= s.position_first and 0 <= s.position_last
             and s.position_first + s.position_last <= 1):
         _fail("position_first and position_last must be >= 0 and sum to at most 1", source)
+    weights = s.position_weights
+    if not isinstance(weights, dict) or set(weights) - set(ROLES) or any(
+            not isinstance(v, (int, float)) or isinstance(v, bool) or not v >= 0
+            for v in weights.values()) or abs(sum(weights.values()) - 1) > 1e-9:
+        _fail(f"position_weights: expected shares >= 0 of {', '.join(ROLES)} summing to 1, "
+              f"got {weights!r}"[:200], source)
     if s.default_margin is not None and not 0 <= s.default_margin <= 1:
         _fail(f"default_margin must be a fraction 0..1, got {s.default_margin}", source)
     if not s.cost_multiplier >= 0:

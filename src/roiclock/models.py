@@ -36,6 +36,14 @@ class Touches:
     age_days: np.ndarray
     n_deals: int
     effect: np.ndarray | None = None
+    created_days: np.ndarray | None = None  # per touch: days from its deal's creation to close
+
+    @property
+    def created_known(self) -> np.ndarray:
+        """Per touch, whether its deal has a created date."""
+        if self.created_days is None:
+            return np.zeros(len(self.deal), dtype=bool)
+        return ~np.isnan(self.created_days)
 
     def per_deal(self, values: np.ndarray) -> np.ndarray:
         """The sum of ``values`` over each touch's deal, gathered back per touch."""
@@ -61,12 +69,15 @@ Weights = Callable[[Touches, Any], FloatArray]
 class Model:
     """An attribution model: its ``weights`` function and a one-line ``summary``.
     ``settings``: the settings it reads (shown beside its name in reports); ``chain``: the
-    model needs the fitted Markov chain (``Touches.effect`` is filled)."""
+    model needs the fitted Markov chain (``Touches.effect`` is filled); ``created``: it gives
+    a role to the touch before the deal's creation (deals without a created date fall back
+    to position-based)."""
 
     summary: str
     weights: Weights
     settings: tuple[str, ...] = ()
     chain: bool = False
+    created: bool = False
 
 
 def describe(name: str, settings: Any) -> str:
@@ -115,6 +126,57 @@ def _position(t: Touches, settings: Any) -> FloatArray:
     return np.asarray(np.where(one_day, 1.0, weights), dtype="float64")
 
 
+ROLES = ("first", "created", "last", "middle")
+W_SHAPED = {"first": 0.3, "created": 0.3, "last": 0.3, "middle": 0.1}
+
+
+def role_weights(t: Touches, shares: dict[str, float]) -> FloatArray:
+    """Roles in a deal's path, each with its share: ``first`` (the earliest day's touches),
+    ``created`` (the touches of the latest day on or before the deal's created date; the
+    first touch when every touch came after), ``last`` (the latest day's touches) and
+    ``middle`` (every other touch). Touches sharing a role split its share; a touch holding
+    several roles adds their shares, so with fewer distinct roles the shares fold (one touch:
+    100%; first = created, then last: 60/30 of 90, i.e. 2/3 and 1/3). No middle touch: the
+    roles' shares are normalized. Deals without a created date fall back to position-based
+    (first / middle / last with the shares of first, middle and last renormalized)."""
+    age, oldest, newest = t.age_days, t.oldest(), t.newest()
+    first, last = age == oldest, age == newest
+    created_days = (t.created_days if t.created_days is not None
+                    else np.full(len(age), np.nan))
+    known = ~np.isnan(created_days)
+    # touches on or before creation are at least as old as the creation (ages count back)
+    before = known & (age >= np.nan_to_num(created_days, nan=np.inf))
+    none = np.iinfo("int64").min
+    newest_before = np.full(t.n_deals, none)
+    np.maximum.at(newest_before, t.deal, np.where(before, -age, none))
+    latest = newest_before[t.deal]
+    created = np.where(latest > none, before & (-age == latest), first) & known
+    middle = ~(first | last | created)
+    weights = np.zeros(len(age))
+    for role, mask in (("first", first), ("created", created), ("last", last),
+                       ("middle", middle)):
+        count = t.per_deal(mask.astype("float64"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weights += np.where(mask, shares.get(role, 0.0) / count, 0.0)
+    return weights
+
+
+def _by_roles(t: Touches, settings: Any, shares: dict[str, float]) -> FloatArray:
+    """Role weights; deals without a created date fall back to the position model."""
+    weights = role_weights(t, shares)
+    if t.created_known.all():
+        return weights
+    return np.where(t.created_known, weights, _position(t, settings))
+
+
+def _w_shaped(t: Touches, settings: Any) -> FloatArray:
+    return _by_roles(t, settings, W_SHAPED)
+
+
+def _custom(t: Touches, settings: Any) -> FloatArray:
+    return _by_roles(t, settings, dict(settings.position_weights))
+
+
 def _markov(t: Touches, settings: Any) -> FloatArray:
     """Each distinct campaign of a deal's path weighs its removal effect (repeats weigh 0); a
     deal whose effects are all 0 splits equally among its distinct campaigns."""
@@ -136,6 +198,10 @@ MODELS: dict[str, Model] = {
                         ("half_life_days",)),
     "position": Model("U-shaped: position_first / middle / position_last", _position,
                       ("position_first", "position_last")),
+    "w_shaped": Model("W-shaped: 30% first, 30% at creation, 30% last, 10% the rest",
+                      _w_shaped, created=True),
+    "custom": Model("position_weights from the config: first / created / last / middle",
+                    _custom, ("position_weights",), created=True),
     "markov": Model("data-driven: removal effects of a Markov chain over paths", _markov,
                     ("markov_order", "markov_level"), chain=True),
 }

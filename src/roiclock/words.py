@@ -62,6 +62,15 @@ def as_of_text(inputs: Inputs) -> str:
     return text + "."
 
 
+def fallback_note(deals: int, model: str) -> str | None:
+    """One line when a role-based model split some won deals position-based."""
+    if not deals:
+        return None
+    return (f"Note: {deals:,} won deal{'s have' if deals != 1 else ' has'} no created date: "
+            f"the {model} model splits {'them' if deals != 1 else 'it'} position-based "
+            "(first / middle / last).")
+
+
 def horizon_notice(inputs: Inputs) -> str | None:
     """One line when the as-of asked for is later than the data (None otherwise)."""
     if not inputs.beyond_data or inputs.asked_as_of is None or inputs.data_through is None:
