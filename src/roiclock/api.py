@@ -26,6 +26,7 @@ from .config import Settings, load_settings
 from .loading import RawInputs, read_inputs
 from .markov import Chain
 from .mature import PORTFOLIO, by_month, campaign_windows, group_windows, maturity
+from .periods import split
 from .projection import Projection, backtest, project, triangle
 from .schema import InputError
 from .survival import lag
@@ -124,14 +125,15 @@ class Report:
 
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                data_through=None, by: str = "campaign", confidence: float = 0.8,
-               strict: bool = False, progress: Progress | None = None,
-               **overrides: Any) -> Report:
+               period: str | None = None, strict: bool = False,
+               progress: Progress | None = None, **overrides: Any) -> Report:
     """Load, validate, attribute and measure: the ``roiclock report`` command.
 
-    ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``.
+    ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``;
+    ``period`` (month or quarter) measures campaigns as spend cohorts (:mod:`roiclock.periods`).
     """
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
-    inputs = load(spend, deals, touches, settings, as_of, strict, data_through)
+    inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
     credits = attribute(inputs, settings)
     step("Measuring the windows")
@@ -170,16 +172,19 @@ class LagReport:
 def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
             data_through=None, by: str = "portfolio", months=(1, 3, 6, 9, 12),
             horizon_months: float = 24,
-            start: str = "touch", confidence: float = 0.95, strict: bool = False,
-            progress: Progress | None = None, **overrides: Any) -> LagReport:
+            start: str = "touch", confidence: float = 0.95, period: str | None = None,
+            strict: bool = False, progress: Progress | None = None,
+            **overrides: Any) -> LagReport:
     """Time from first touch (or launch, or created date) to close: the ``roiclock lag``
-    command. See :mod:`roiclock.lag`."""
+    command. See :mod:`roiclock.survival`; ``period``: one curve per month or quarter of the
+    deals' start."""
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     # from created dates, or with touches, no launch is needed: a deals file alone will do
     need_spend = start != "created" and touches is None
     inputs = load(spend, deals, touches, settings, as_of, strict, data_through, need_spend)
     step("Estimating time to close")
-    table = lag(inputs, settings, by, months, horizon_months, start, confidence)
+    table = lag(inputs, settings, by, months, horizon_months, start, confidence,
+                period=period)
     return LagReport(settings, inputs, table, by, sample, start)
 
 
@@ -203,7 +208,7 @@ class ProjectReport:
 def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                 data_through=None, cohort: str = "campaign", target: int | None = None,
                 confidence: float = 0.8,
-                backtest_months: int = 0, strict: bool = False,
+                backtest_months: int = 0, period: str | None = None, strict: bool = False,
                 progress: Progress | None = None, **overrides: Any) -> ProjectReport:
     """Project every cohort's return and ROI to ``target`` months (default: the largest
     window); with ``backtest_months`` K, also project from the data as it was K months
@@ -214,7 +219,7 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
         raise InputError(f"expected months >= 0, got {backtest_months}",
                          option="backtest_months")
     raw = read(spend, deals, touches, settings)
-    inputs = _validate(raw, settings, as_of, strict, data_through)
+    inputs = split(_validate(raw, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
     credits = attribute(inputs, settings)
     step("Projecting")
@@ -223,7 +228,8 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     if backtest_months:
         then_as_of = inputs.as_of - pd.DateOffset(months=backtest_months)
         step(f"Backtesting from {then_as_of:%Y-%m-%d}")
-        then_inputs = _validate(raw, settings, then_as_of, data_through=data_through)
+        then_inputs = split(_validate(raw, settings, then_as_of, data_through=data_through),
+                            period)
         then = project(then_inputs, attribute(then_inputs, settings), settings, target, cohort,
                        confidence)
         now = triangle(inputs, credits, settings, target, cohort)

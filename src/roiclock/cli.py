@@ -29,6 +29,7 @@ from .export import FORMATS, stamped, write_atomic
 from .mature import BY
 from .models import MODELS
 from .page import html as page
+from .periods import PERIODS
 from .projection import COHORTS
 from .render import (
     Stages,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # members made from the registries at import time are opaque 
     Cohort = Any
     Basis = Any
     Preset = Any
+    Period = Any
 else:
     Format = _choices("Format", ("table", *FORMATS))
     Model = _choices("Model", MODELS)
@@ -70,6 +72,10 @@ else:
     Cohort = _choices("Cohort", COHORTS)
     Basis = _choices("Basis", BASES)
     Preset = _choices("Preset", PRESETS)
+    Period = _choices("Period", PERIODS)
+
+PERIOD_HELP = ("Always-on spend as cohorts: each campaign x month (or quarter) measured from "
+               "the first day of its period.")
 
 # The library's argument names that the command line spells otherwise.
 FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start": "--from"}
@@ -305,12 +311,13 @@ def report(
                                             "portfolio."),
     kpis: bool = typer.Option(False, "--kpis", help="Also show the leading indicators."),
     html: Path | None = typer.Option(None, help="Also write a one-page HTML report here."),
+    period: Period | None = typer.Option(None, help=PERIOD_HELP),
 ) -> None:
     """ROI of each campaign (or channel, or the portfolio) at windows after launch."""
     if kpis and common.format.value in FORMATS:
         raise InputError("--kpis: csv and json always carry the leading indicators; --kpis "
                          "adds them to the table view")
-    result = common.run(run_report, by=by.value)
+    result = common.run(run_report, by=by.value, period=_value(period))
     fallback = fallback_note(result.credits.attrs.get("position_fallback", 0),
                              result.settings.model)
     if fallback:
@@ -332,12 +339,15 @@ def lag_command(
     start: Start = typer.Option(Start.touch, "--from",
                                 help="touch (first eligible touch, or launch) | created."),
     confidence: float = typer.Option(0.95, help="Interval level, e.g. 0.95."),
+    period: Period | None = typer.Option(None, help="One curve per month (or quarter) of "
+                                                   "the deals' start: are deals slowing?"),
 ) -> None:
     """Time from first touch to close: share of eventual wins closed by each month."""
     common.unused("lag counts deals and their closing times: it attributes no return, "
                   "so it takes no model, windows or basis", "model", "windows", "basis")
     result = common.run(run_lag, by=by.value, months=parse_months(months, "--months") or [],
-                        horizon_months=horizon, start=start.value, confidence=confidence)
+                        horizon_months=horizon, start=start.value, confidence=confidence,
+                        period=_value(period))
     common.deliver(result.table, lambda c: print_lag(result, c, quiet=common.quiet),
                    result.inputs)
 
@@ -352,6 +362,7 @@ def project(
     backtest: int = typer.Option(0, help="Hide the last K months, project, compare."),
     backtest_output: Path | None = typer.Option(
         None, help="With csv/json: write the backtest records here."),
+    period: Period | None = typer.Option(None, help=PERIOD_HELP),
 ) -> None:
     """Projected final return and ROI of young cohorts (chain ladder, Mack interval)."""
     if backtest_output is not None and not backtest:
@@ -360,7 +371,8 @@ def project(
         raise InputError("--backtest-output: the table view prints the backtest; the file is "
                          "for --format csv or json")
     result = common.run(run_project, cohort=cohort.value, target=target,
-                        confidence=confidence, backtest_months=backtest)
+                        confidence=confidence, backtest_months=backtest,
+                        period=_value(period))
     common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet),
                    result.inputs)
     fmt = common.format.value
@@ -391,6 +403,7 @@ def chart(
     target: int | None = typer.Option(None, help="Months to draw (default: the largest "
                                                     "window)."),
     confidence: float = typer.Option(0.8, help="Interval level of the projected band."),
+    period: Period | None = typer.Option(None, help=PERIOD_HELP),
 ) -> None:
     """The ROI curve as an image: --output roi.png or roi.svg (measured solid, projected
     dashed with its interval band, break-even and the month most marketers measure)."""
@@ -399,7 +412,8 @@ def chart(
         raise InputError("--output: give the image file, ending in .png or .svg")
     common.unused("chart draws an image; its format comes from the --output file's suffix "
                   "(.png or .svg)", "format")
-    result = common.run(run_project, target=target, confidence=confidence)
+    result = common.run(run_project, target=target, confidence=confidence,
+                        period=_value(period))
     write_atomic(output, image(result.projection.curve, TITLE, result.projection.confidence,
                                output.suffix.lower().lstrip(".")))
 

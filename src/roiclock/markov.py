@@ -53,24 +53,28 @@ def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
         raise InputError("the markov model needs a touches file (paths of several touches)")
     steps, campaign_names = path_steps(inputs, settings.lookback_days)
     converted = (inputs.deals["stage"] == "won").to_numpy()
-    campaign_codes = steps["code"].to_numpy()
+    level, names = pd.factorize(_level(inputs, settings, campaign_names), sort=True)
+    codes = level[steps["code"].to_numpy()]
+    return fit(steps, converted, np.asarray(names, dtype=object), codes, settings.markov_order,
+               tables=tables)
+
+
+def _level(inputs: Inputs, settings, names) -> np.ndarray:
+    """The chain's state of each campaign name: its channel (``markov_level: channel``), or
+    the campaign itself, a spend-period cohort standing for its campaign."""
     if settings.markov_level == "channel":
-        channel = channel_of(inputs, campaign_names)
-        codes_channel, names = pd.factorize(channel, sort=True)
-        codes = codes_channel[campaign_codes]
-        names = np.asarray(names, dtype=object)
-    else:
-        codes, names = campaign_codes, campaign_names
-    return fit(steps, converted, names, codes, settings.markov_order, tables=tables)
+        return channel_of(inputs, names)
+    names = np.asarray(names, dtype=object).astype("str")
+    if inputs.cohorts is None:
+        return names
+    base = inputs.cohorts.set_index("campaign")["base"]
+    return pd.Series(names).map(base).fillna(pd.Series(names)).astype("str").to_numpy()
 
 
 def touch_effects(fitted: Chain, inputs: Inputs, settings, names, codes) -> np.ndarray:
     """Each touch's removal effect: that of its campaign (``names[codes]``), or of the
     campaign's channel with ``markov_level: channel``; 0 for one the chain never saw."""
-    if settings.markov_level == "channel":
-        level = channel_of(inputs, names)
-    else:
-        level = np.asarray(names, dtype=object).astype("str")
+    level = _level(inputs, settings, names)
     effect_of = pd.Series(fitted.removal_effects, index=np.asarray(fitted.names).astype("str"))
     return pd.Series(level).map(effect_of).fillna(0.0).to_numpy()[codes]
 

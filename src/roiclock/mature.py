@@ -32,7 +32,14 @@ def campaigns(inputs: Inputs, credits: pd.DataFrame) -> pd.DataFrame:
     """One row per campaign: campaign, channel, launch (sorted by launch, then name).
 
     Launch is the earliest spend date; a credited campaign without spend launches at its
-    earliest touch (single touch: its earliest deal date, created or else closed)."""
+    earliest touch (single touch: its earliest deal date, created or else closed). With spend
+    periods, a cohort starts on the first day of its period, in its campaign's channel."""
+    if inputs.cohorts is not None:
+        seen = set(inputs.spend["campaign"].dropna().astype("str")) | set(
+            pd.Series(credits["campaign"]).dropna().astype("str"))
+        cohorts = inputs.cohorts[inputs.cohorts["campaign"].isin(seen)]
+        return (cohorts.rename(columns={"start": "launch"})[["campaign", "channel", "launch"]]
+                .sort_values(["launch", "campaign"], kind="stable").reset_index(drop=True))
     paid = (inputs.spend.groupby("campaign", sort=False)
             .agg(channel=("channel", "first"), launch=("date", "min")).reset_index())
     credited = pd.Index(credits["campaign"].unique()).difference(
@@ -199,26 +206,30 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
     webinar) is ``unpaid_return`` (of ``unpaid_campaigns``), never in a ROI.
 
     Columns: <by>, window_months, window_end (latest among the group's campaigns), mature,
-    cost, return, roi, campaigns, the leading indicators, unpaid_return, unpaid_campaigns."""
+    cost, return, roi, campaigns, the leading indicators, unpaid_return, unpaid_campaigns.
+    With spend periods (a ``period`` column in ``per_campaign``), one group per <by> and
+    period, and a ``period`` column at the end."""
     frame = per_campaign.copy()
     frame[PORTFOLIO] = ALL_CAMPAIGNS
+    keys = [by, *(["period"] if "period" in frame else [])]
     largest = max(settings.windows)
     at_largest = (frame["window_months"] == largest) & frame["mature"].fillna(False)
     full = frame.loc[at_largest, "campaign"]
     paid = frame.loc[at_largest & (frame["cost"] > 0), "campaign"]
-    groups = sorted(frame[by].unique()) if by != PORTFOLIO else [ALL_CAMPAIGNS]
+    groups = frame[keys].drop_duplicates().sort_values(keys).itertuples(index=False)
     counted = frame[frame["campaign"].isin(paid)]
     unpaid = frame[frame["campaign"].isin(full) & ~frame["campaign"].isin(paid)]
-    sums = (counted.groupby([by, "window_months"])
+    sums = (counted.groupby([*keys, "window_months"])
             .agg(window_end=("window_end", "max"), cost=("cost", "sum"),
                  ret=("return", "sum"), campaigns=("campaign", "nunique"),
                  opportunities=("opportunities", "sum"), pipeline=("pipeline", "sum"),
                  won_deals=("won_deals", "sum"), lost_deals=("lost_deals", "sum")))
-    apart = (unpaid.groupby([by, "window_months"])
+    apart = (unpaid.groupby([*keys, "window_months"])
              .agg(unpaid_end=("window_end", "max"), unpaid_return=("return", "sum"),
                   unpaid_campaigns=("campaign", "nunique")))
-    index = pd.MultiIndex.from_product([groups, list(settings.windows)],
-                                       names=[by, "window_months"])
+    index = pd.MultiIndex.from_tuples([(*group, w) for group in groups
+                                       for w in settings.windows],
+                                      names=[*keys, "window_months"])
     sums = sums.join(apart, how="outer").reindex(index).reset_index()
     for column in ("campaigns", "unpaid_campaigns"):
         sums[column] = sums[column].fillna(0).astype("int64")
@@ -243,6 +254,8 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
                                                sums["cost"] / sums["opportunities"], np.nan)
     out["unpaid_return"] = sums["unpaid_return"]
     out["unpaid_campaigns"] = sums["unpaid_campaigns"]
+    if "period" in keys:
+        out["period"] = sums["period"].astype("str")
     return out
 
 
@@ -258,6 +271,9 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
         raise InputError(f"expected {', '.join(BY)}, got '{by}'", option="by")
     if per_campaign is None:
         per_campaign = campaign_windows(inputs, credits, settings)
+    if inputs.cohorts is not None:  # spend periods: each cohort's period, for groups too
+        period = inputs.cohorts.set_index("campaign")["period"]
+        per_campaign = per_campaign.assign(period=per_campaign["campaign"].map(period))
     if by == "campaign":
         per_campaign = per_campaign.copy()
         table = per_campaign
@@ -268,6 +284,8 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
         if len(extra):
             table = pd.concat([table.astype({"mature": "boolean"}), extra], ignore_index=True)
     table["mature"] = table["mature"].astype("boolean")
+    if "period" in table:  # keep the period right before the note
+        table["period"] = table.pop("period")
     table["note"] = None
     table.loc[table[by] == UNATTRIBUTED, "note"] = NOTES["unattributed"]
     if by == "campaign":

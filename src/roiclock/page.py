@@ -14,7 +14,7 @@ import pandas as pd
 from .api import Report
 from .chart import TITLE, image
 from .models import describe
-from .words import as_of_text, money, percent
+from .words import as_of_text, groups, money, percent
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 2em auto; max-width: 60em;
@@ -46,7 +46,7 @@ def _channel_table(channels: pd.DataFrame, windows) -> str:
         head += ('<th title="return of campaigns without cost, never in a ROI">'
                  "unpaid return</th>")
     rows = []
-    for name, group in channels.groupby("channel", sort=False):
+    for name, group in groups(channels, "channel"):
         cells = "".join(_pct_cell(row) for _, row in group.iterrows())
         if unpaid:
             cells += f"<td>{money(group['unpaid_return'].iloc[-1])}</td>"

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from .api import Explanation, LagReport, ProjectReport, Report, Validation
 from .schema import UNATTRIBUTED
-from .words import as_of_text, finite, money, percent, projection_sentence
+from .words import as_of_text, finite, groups, money, percent, projection_sentence
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
@@ -63,7 +63,7 @@ def roi_table(report: Report) -> Table:
     unpaid = "unpaid_return" in report.table and bool((report.table["unpaid_return"] > 0).any())
     if unpaid:  # groups: the return of campaigns without cost, outside every ROI
         table.add_column("unpaid", justify="right", no_wrap=True)
-    for name, rows in report.table.groupby(by, sort=False):
+    for name, rows in groups(report.table, by):
         first = rows.iloc[0]
         cells = [str(name)]
         if by == "campaign":
@@ -155,7 +155,7 @@ def channel_sparks(channels: pd.DataFrame, windows) -> Text:
         return out + Text("no channel has a mature campaign yet\n", style="yellow")
     low, high = finite.min(), finite.max()
     span = (high - low) or 1.0
-    for name, rows in channels.groupby("channel", sort=False):
+    for name, rows in groups(channels, "channel"):
         values = rows["roi"].to_numpy(dtype="float64")
         if not np.isfinite(values).any():
             out.append(f"  {str(name)[:16]:<16} " + " " * len(values) + "  immature or no cost\n",
@@ -217,7 +217,7 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
         console.print("No deal has a start date (first touch, launch or created date).")
     else:
         console.print(lag_table(result, table_data, by))
-    if table_data[by].nunique() == 1:  # one group: its curve as bars, with intervals
+    if len(list(groups(table_data, by))) == 1:  # one group: its curve as bars, intervals
         rows = table_data
         labels = [f"{m:>3} mo" for m in rows["months"]]
         notes = [f"{percent(v, signed=False)} [{percent(lo, signed=False)}.."
@@ -238,8 +238,12 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
 
 def lag_table(result: LagReport, table_data: pd.DataFrame, by: str) -> Table:
     months = list(dict.fromkeys(table_data["months"]))
-    table = _table(f"Share of eventual wins closed by months after {result.start_label} "
-                   "(Aalen-Johansen; open deals censored, lost deals compete)")
+    by_period = "period" in table_data  # periods of different ages: compare what was won
+    value = "win_probability" if by_period else "share_of_wins"
+    title = (f"Deals won within months after {result.start_label}, by period of their start "
+             if by_period else
+             f"Share of eventual wins closed by months after {result.start_label} ")
+    table = _table(title + "(Aalen-Johansen; open deals censored, lost deals compete)")
     table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=24)
     for name in ("deals", "won", "open"):
         table.add_column(name, justify="right")
@@ -247,18 +251,19 @@ def lag_table(result: LagReport, table_data: pd.DataFrame, by: str) -> Table:
         table.add_column(f"{m} mo", justify="right", no_wrap=True)
     table.add_column("median", justify="right", no_wrap=True)
     table.add_column("won med", justify="right", no_wrap=True)
-    sparks = table_data[by].nunique() > 1  # one group gets its bars below instead
+    sparks = len(list(groups(table_data, by))) > 1  # one group gets its bars below instead
     if sparks:
         table.add_column("curve", no_wrap=True)
-    for name, rows in table_data.groupby(by, sort=False):
+    for name, rows in groups(table_data, by):
         first = rows.iloc[0]
         median, plain = first["median_days"], first["won_median_days"]
         table.add_row(str(name), f"{first['deals']:,}", f"{first['won']:,}",
                       f"{first['censored']:,}",
-                      *[percent(v, signed=False) for v in rows["share_of_wins"]],
+                      *[percent(v, signed=False) for v in rows[value]],
                       f"{median:.0f} d" if finite(median) else "-",
                       f"{plain:.0f} d" if finite(plain) else "-",
-                      *([_spark(rows["share_of_wins"])] if sparks else []))
+                      *([_spark(rows[value] if not by_period else
+                                rows[value] / table_data[value].max())] if sparks else []))
     return table
 
 

@@ -24,10 +24,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from . import periods
 from .config import Settings
 from .frames import positions, take
 from .mature import campaigns as campaign_table
 from .paths import deal_end, first_steps
+from .periods import PERIODS
 from .schema import NO_CHANNEL, InputError
 from .validation import Inputs
 
@@ -35,6 +37,7 @@ DAYS_PER_MONTH = 365.25 / 12
 LAG_BY = ("portfolio", "channel", "campaign")
 STARTS = ("touch", "created")
 ALL_DEALS = "all deals"  # the label of the portfolio's one group
+SEP = "\x1f"  # joins a group and its period in one key
 
 
 # Why a deal has no duration (it is counted under the table, not dropped silently)
@@ -88,7 +91,8 @@ def deal_starts(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.
         "channel": campaign.map(channel).astype(object).fillna(NO_CHANNEL).astype("str")
         .to_numpy(),
         "days": np.where(reason == "", days, np.nan),
-        "outcome": deals["stage"].to_numpy(), "no_start": reason})
+        "outcome": deals["stage"].to_numpy(), "no_start": reason,
+        "start_date": np.where(reason == "", begin, np.datetime64("NaT", "s"))})
 
 
 def _group_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -130,10 +134,10 @@ def _zero_before(hazard: np.ndarray, first: np.ndarray) -> np.ndarray:
     return (_group_cumsum(done, first) - done) > 0
 
 
-def _cells(durations: pd.DataFrame, by: str):
-    key = (pd.Series(ALL_DEALS, index=durations.index) if by == "portfolio"
-           else durations[by])
-    cells = (pd.DataFrame({"group": key.to_numpy(), "days": durations["days"].to_numpy(),
+def _cells(durations: pd.DataFrame):
+    """Counts of won, lost and open (censored) deals per group and day, sorted."""
+    cells = (pd.DataFrame({"group": durations["group"].to_numpy(),
+                           "days": durations["days"].to_numpy(),
                            "outcome": durations["outcome"].to_numpy()})
              .value_counts().unstack("outcome", fill_value=0)
              .reindex(columns=["won", "lost", "open"], fill_value=0)
@@ -158,14 +162,19 @@ def _at(cif: np.ndarray, codes, days, n_groups, limit_days: np.ndarray) -> np.nd
 
 def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
         months=(1, 3, 6, 9, 12), horizon_months: float = 24, start: str = "touch",
-        confidence: float = 0.95, draws: int = 500, seed: int = 0) -> pd.DataFrame:
+        confidence: float = 0.95, draws: int = 500, seed: int = 0,
+        period: str | None = None) -> pd.DataFrame:
     """Time-to-close table: one row per group and month.
 
     Columns: <by>, months, win_probability, share_of_wins, interval_low, interval_high,
     median_days, deals, won, lost, censored, won_median_days (the plain median of the closed
     wins, which ignores open and lost deals). Deals without a start are not dropped: one row
     per reason, ``(no start: <reason>)``, carries their counts (months and estimates empty).
+    With ``period`` (month or quarter), one curve per group and period of the deals' start
+    (are deals getting slower?), in a last column ``period``.
     """
+    if period is not None and period not in PERIODS:
+        raise InputError(f"expected {' or '.join(PERIODS)}, got '{period}'", option="period")
     if by not in LAG_BY:
         raise InputError(f"expected {', '.join(LAG_BY)}, got '{by}'", option="by")
     if not 0 < confidence < 1:
@@ -186,11 +195,16 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
     label = "portfolio" if by == "portfolio" else by
     columns = [label, "months", "win_probability", "share_of_wins", "interval_low",
                "interval_high", "median_days", "deals", "won", "lost", "censored",
-               "won_median_days"]
+               "won_median_days", *(["period"] if period else [])]
     excluded = _no_start_rows(starts, label, columns)
     if durations.empty:
         return excluded
-    cells, codes, groups, first = _cells(durations, by)
+    group = (pd.Series(ALL_DEALS, index=durations.index) if by == "portfolio"
+             else durations[by]).astype("str")
+    if period:  # one curve per group and period of the deals' start
+        group = group + SEP + periods.label(durations["start_date"], period)
+    durations = durations.assign(group=group)
+    cells, codes, groups, first = _cells(durations)
     days = cells["days"].to_numpy()
     counts = [cells[c].to_numpy(dtype="float64") for c in ("won", "lost", "open")]
     limits = np.r_[months, horizon_months] * DAYS_PER_MONTH
@@ -208,7 +222,17 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
         warnings.simplefilter("ignore", RuntimeWarning)
         low = np.nanquantile(boot_share, alpha, axis=0)
         high = np.nanquantile(boot_share, 1 - alpha, axis=0)
+    # a group followed for less than a month asked for cannot say anything about it: unknown
+    first_start = durations.groupby("group")["start_date"].min().reindex(groups)
+    follow_up = (inputs.as_of - first_start).dt.days.to_numpy(dtype="float64")
+    seen = limits[None, :-1] <= follow_up[:, None]
+    at[:, :-1] = np.where(seen, at[:, :-1], np.nan)
+    # shares of eventual wins (and the median) compare with the end of the curve: only for a
+    # group followed to the last month asked; a younger one shows its win probabilities only
+    complete = seen[:, -1:]
+    share, low, high = (np.where(complete, x, np.nan) for x in (share, low, high))
     median = _median_days(cif, codes, days, at[:, -1], len(groups), horizon_months)
+    median = np.where(complete[:, 0], median, np.nan)
     totals = cells.groupby(codes)[["won", "lost", "open"]].sum().to_numpy()
     n_months = len(months)
     out = pd.DataFrame({
@@ -222,10 +246,11 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
         "won": np.repeat(totals[:, 0], n_months).astype("int64"),
         "lost": np.repeat(totals[:, 1], n_months).astype("int64"),
         "censored": np.repeat(totals[:, 2], n_months).astype("int64")})
-    won_days = durations.loc[durations["outcome"] == "won", "days"]
-    key = (pd.Series(ALL_DEALS, index=won_days.index) if by == "portfolio"
-           else durations.loc[won_days.index, by])
-    out["won_median_days"] = out[label].map(won_days.groupby(key.to_numpy()).median())
+    won = durations[durations["outcome"] == "won"]
+    out["won_median_days"] = out[label].map(won.groupby("group")["days"].median())
+    if period:
+        out["period"] = out[label].str.split(SEP).str[1]
+        out[label] = out[label].str.split(SEP).str[0]
     whole = out["months"] == np.round(out["months"])
     if whole.all():
         out["months"] = out["months"].astype("Int64")

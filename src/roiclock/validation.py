@@ -49,6 +49,8 @@ class Inputs:
     asked_as_of : the as-of that was asked for (None: the default, data_through + 1 day)
     warnings : data-quality warnings (kind, file, check, rows, message): the data is usable
         but probably not what was meant; they block only under ``strict``
+    cohorts, period : with spend periods (:func:`roiclock.periods.split`), the cohorts that
+        stand for campaigns: campaign (the cohort's name), base, period, start, channel
     """
 
     spend: pd.DataFrame
@@ -61,6 +63,8 @@ class Inputs:
     asked_as_of: pd.Timestamp | None = None
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=WARNING_COLUMNS))
+    cohorts: pd.DataFrame | None = None
+    period: str | None = None
 
     @property
     def single_touch(self) -> bool:

@@ -44,6 +44,18 @@ def money(x, missing: str = MISSING) -> str:
     return f"{x:,.0f}" if finite(x) else missing
 
 
+def groups(table: pd.DataFrame, by: str):
+    """(label, rows) of each group of a result table, in order: by ``by``, and with spend
+    periods by ``by`` and ``period`` (label ``"<group> <period>"``; by campaign the cohort's
+    name already holds its period)."""
+    if "period" not in table or by == "campaign":
+        yield from ((str(name), rows) for name, rows in table.groupby(by, sort=False))
+        return
+    keys = table[by].astype("str") + table["period"].fillna("").map(
+        lambda p: f" {p}" if p else "")
+    yield from ((str(name), rows) for name, rows in table.groupby(keys, sort=False))
+
+
 def months(n: int) -> str:
     """A count of months in words.
 
