@@ -137,3 +137,25 @@ def test_unattributed_row(write):
     r = roiclock.run_report(write("s.csv", spend), write("d.csv", deals), windows=[3])
     row = r.table[r.table["campaign"] == "(unattributed)"].iloc[0]
     assert row["return"] == 60.0 and row["cost"] == 0.0 and row["mature"] is pd.NA
+
+
+def test_to_date_any_age(write):
+    # A (2024-01) is mature at 3 months on 2024-06-15, B (2024-05) is not.
+    spend = write("s.csv", "campaign,date,amount\nA,2024-01-01,100\nB,2024-05-01,50\n")
+    deals = write("d.csv", "deal_id,close_date,amount,campaign\nD1,2024-03-01,300,A\n"
+                           "D2,2024-06-01,20,B\n")
+    r = roiclock.run_report(spend, deals, windows=[3], as_of="2024-06-15",
+                            data_through="2024-06-14", to_date=True)
+    rows = r.table.set_index("campaign")
+    # A: 100 and 300, ROI 2; B: 50 and 20, ROI (20 - 50) / 50 = -0.6, though B is immature
+    assert rows.loc["A", ["cost_to_date", "return_to_date", "roi_to_date"]].tolist() == [
+        100, 300, 2]
+    assert rows.loc["B", "roi_to_date"] == pytest.approx(-0.6)
+    assert not rows.loc["B", "mature"]
+    # portfolio: 150 and 320, ROI 170 / 150; a third of the cost (B's 50) is still immature
+    so_far = r.to_date.iloc[0]
+    assert so_far["roi_to_date"] == pytest.approx(170 / 150)
+    assert so_far["immature_cost_share"] == pytest.approx(1 / 3)
+    channel = roiclock.run_report(spend, deals, windows=[3], as_of="2024-06-15",
+                                  data_through="2024-06-14", to_date=True, by="portfolio")
+    assert channel.table["cost_to_date"].tolist() == [150]

@@ -26,6 +26,7 @@ from .config import Settings, load_settings
 from .loading import RawInputs, read_inputs
 from .markov import Chain
 from .mature import PORTFOLIO, by_month, campaign_windows, group_windows, maturity
+from .mature import to_date as mature_to_date
 from .periods import split
 from .projection import Projection, backtest, project, triangle
 from .schema import InputError
@@ -105,6 +106,8 @@ class Report:
     headline : one sentence: ROI at the first window against the last, and the projection
     by : campaign, channel or portfolio
     sample : True when the bundled sample data was used
+    to_date : with ``to_date``, the portfolio's cost and return so far, any age (one row;
+        see :func:`roiclock.mature.to_date`)
     """
 
     settings: Settings
@@ -117,6 +120,7 @@ class Report:
     headline: str
     by: str
     sample: bool
+    to_date: pd.DataFrame | None = None
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -125,12 +129,13 @@ class Report:
 
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                data_through=None, by: str = "campaign", confidence: float = 0.8,
-               period: str | None = None, strict: bool = False,
+               period: str | None = None, to_date: bool = False, strict: bool = False,
                progress: Progress | None = None, **overrides: Any) -> Report:
     """Load, validate, attribute and measure: the ``roiclock report`` command.
 
     ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``;
-    ``period`` (month or quarter) measures campaigns as spend cohorts (:mod:`roiclock.periods`).
+    ``period`` (month or quarter) measures campaigns as spend cohorts (:mod:`roiclock.periods`);
+    ``to_date`` adds cost and return so far (any age) to every row.
     """
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
@@ -139,7 +144,9 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     step("Measuring the windows")
     months = by_month(inputs, credits, settings, max(settings.windows))
     per_campaign = campaign_windows(inputs, credits, settings, months)
-    table = maturity(inputs, credits, settings, by, per_campaign)
+    table = maturity(inputs, credits, settings, by, per_campaign, with_to_date=to_date)
+    so_far = (mature_to_date(inputs, credits, settings, per_campaign, PORTFOLIO)
+              if to_date else None)
     portfolio = group_windows(per_campaign, settings, PORTFOLIO)
     channels = group_windows(per_campaign, settings, "channel")
     step("Projecting young campaigns")
@@ -147,7 +154,7 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                          confidence, months)
     sentence = headline(portfolio, inputs.as_of) + " " + projection_sentence(projection)
     return Report(settings, inputs, credits, table, portfolio, channels, projection, sentence,
-                  by, sample)
+                  by, sample, so_far)
 
 
 @dataclass(frozen=True)

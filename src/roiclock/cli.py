@@ -312,12 +312,14 @@ def report(
     kpis: bool = typer.Option(False, "--kpis", help="Also show the leading indicators."),
     html: Path | None = typer.Option(None, help="Also write a one-page HTML report here."),
     period: Period | None = typer.Option(None, help=PERIOD_HELP),
+    to_date: bool = typer.Option(False, "--to-date", help="Also cost and return so far, any "
+                                                         "age (not comparable across ages)."),
 ) -> None:
     """ROI of each campaign (or channel, or the portfolio) at windows after launch."""
     if kpis and common.format.value in FORMATS:
         raise InputError("--kpis: csv and json always carry the leading indicators; --kpis "
                          "adds them to the table view")
-    result = common.run(run_report, by=by.value, period=_value(period))
+    result = common.run(run_report, by=by.value, period=_value(period), to_date=to_date)
     fallback = fallback_note(result.credits.attrs.get("position_fallback", 0),
                              result.settings.model)
     if fallback:

@@ -259,13 +259,51 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
     return out
 
 
+def to_date(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
+            per_campaign: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Cost and return so far, whatever the age: per <by> (and period), ``cost_to_date`` (all
+    spend before as-of, x the cost multiplier), ``return_to_date`` (all attributed return
+    closed before as-of), ``roi_to_date`` and ``immature_cost_share``: the share of that cost
+    in campaigns not yet mature at the largest window. Groups add up their paid campaigns,
+    all of them, young ones included: not comparable across ages, what finance asks first.
+    Unpaid campaigns' return is ``unpaid_return_to_date``."""
+    largest = max(settings.windows)
+    rows = per_campaign[per_campaign["window_months"] == largest]
+    cost = (inputs.spend.groupby("campaign", observed=True)["amount"].sum()
+            * settings.cost_multiplier)
+    ret = credits.groupby("campaign", observed=True)["return"].sum()
+    frame = pd.DataFrame({"campaign": rows["campaign"].to_numpy(),
+                          "channel": rows["channel"].to_numpy(),
+                          "mature": rows["mature"].fillna(False).to_numpy(dtype=bool)})
+    if "period" in rows:
+        frame["period"] = rows["period"].to_numpy()
+    frame[PORTFOLIO] = ALL_CAMPAIGNS
+    frame["cost"] = frame["campaign"].map(cost).fillna(0.0).to_numpy(dtype="float64")
+    frame["ret"] = frame["campaign"].map(ret).fillna(0.0).to_numpy(dtype="float64")
+    paid = frame["cost"] > 0
+    frame["paid_ret"] = np.where(paid, frame["ret"], 0.0)
+    frame["unpaid_ret"] = np.where(paid, 0.0, frame["ret"])
+    frame["young_cost"] = np.where(frame["mature"], 0.0, frame["cost"])
+    keys = [by, *(["period"] if "period" in frame and by != "campaign" else [])]
+    sums = frame.groupby(keys, sort=False)[["cost", "paid_ret", "unpaid_ret",
+                                            "young_cost"]].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(sums["cost"] > 0, sums["young_cost"] / sums["cost"], np.nan)
+    return pd.DataFrame({"cost_to_date": sums["cost"], "return_to_date": sums["paid_ret"],
+                         "roi_to_date": roi(sums["cost"], sums["paid_ret"]),
+                         "immature_cost_share": share,
+                         "unpaid_return_to_date": sums["unpaid_ret"]}).reset_index()
+
+
 def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
-             by: str = "campaign", per_campaign: pd.DataFrame | None = None) -> pd.DataFrame:
+             by: str = "campaign", per_campaign: pd.DataFrame | None = None,
+             with_to_date: bool = False) -> pd.DataFrame:
     """The report table: one row per group and window, contract columns first.
 
     ``by='campaign'`` lists every campaign, mature or not, then ``(unattributed)``;
     ``by='channel'`` and ``by='portfolio'`` sum the campaigns mature at the largest window.
-    The last column, ``note``, explains the rows that read differently (see :data:`NOTES`).
+    ``with_to_date`` adds the to-date columns of :func:`to_date`. The last column, ``note``,
+    explains the rows that read differently (see :data:`NOTES`).
     """
     if by not in BY:
         raise InputError(f"expected {', '.join(BY)}, got '{by}'", option="by")
@@ -284,6 +322,10 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
         if len(extra):
             table = pd.concat([table.astype({"mature": "boolean"}), extra], ignore_index=True)
     table["mature"] = table["mature"].astype("boolean")
+    if with_to_date:
+        so_far = to_date(inputs, credits, settings, per_campaign, by)
+        keys = [k for k in so_far.columns if k in (by, "period")]
+        table = table.merge(so_far, on=keys, how="left")
     if "period" in table:  # keep the period right before the note
         table["period"] = table.pop("period")
     table["note"] = None

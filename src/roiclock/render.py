@@ -17,7 +17,8 @@ from rich.text import Text
 
 from .api import Explanation, LagReport, ProjectReport, Report, Validation
 from .schema import UNATTRIBUTED
-from .words import as_of_text, finite, groups, money, percent, projection_sentence
+from .words import (as_of_text, finite, groups, money, percent, projection_sentence,
+                    to_date_line)
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
@@ -60,6 +61,9 @@ def roi_table(report: Report) -> Table:
     for w in report.settings.windows:
         table.add_column(f"{w} mo", justify="right", no_wrap=True, min_width=5)
     table.add_column("return", justify="right", no_wrap=True, min_width=9)
+    so_far = "roi_to_date" in report.table
+    if so_far:  # cost and return so far, any age: not comparable across ages
+        table.add_column("to date", justify="right", no_wrap=True)
     unpaid = "unpaid_return" in report.table and bool((report.table["unpaid_return"] > 0).any())
     if unpaid:  # groups: the return of campaigns without cost, outside every ROI
         table.add_column("unpaid", justify="right", no_wrap=True)
@@ -75,6 +79,9 @@ def roi_table(report: Report) -> Table:
         measured = rows[rows["return"].notna()]
         last = measured.iloc[-1] if len(measured) else None
         ends = [money(last["return"]) if last is not None else "-"]
+        if so_far:
+            ends.append(percent(first["roi_to_date"],
+                                missing="n/a" if finite(first["cost_to_date"]) else "-"))
         if unpaid:
             ends.append(money(last["unpaid_return"]) if last is not None else "-")
         table.add_row(*cells, *roi_cells, *ends)
@@ -194,6 +201,8 @@ def print_report(report: Report, console: Console, kpis: bool = False,
     console.print(accounting_line(report.inputs), style="dim")
     console.print(roi_table(report))
     console.print(LEGEND, style="dim")
+    if report.to_date is not None:
+        console.print(to_date_line(report.to_date, max(report.settings.windows)))
     if kpis:
         console.print(kpi_table(report))
     console.print(curve_bars(report.portfolio))

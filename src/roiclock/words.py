@@ -74,6 +74,19 @@ def as_of_text(inputs: Inputs) -> str:
     return text + "."
 
 
+def to_date_line(so_far: pd.DataFrame, largest: int) -> str:
+    """The portfolio's cost and return so far, with how much of it is still immature."""
+    row = so_far.iloc[0]
+    young = row["immature_cost_share"]
+    line = (f"To date (every paid campaign, whatever its age): cost {money(row['cost_to_date'])}"
+            f", return {money(row['return_to_date'])}, ROI "
+            f"{percent(row['roi_to_date'], missing='n/a')}")
+    if finite(young) and young > 0:
+        line += (f"; {percent(young, signed=False)} of that cost is in campaigns younger than "
+                 f"{months(largest)}, whose return is still coming")
+    return line + ". Not comparable across campaigns of different ages."
+
+
 def fallback_note(deals: int, model: str) -> str | None:
     """One line when a role-based model split some won deals position-based."""
     if not deals:
