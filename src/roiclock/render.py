@@ -17,8 +17,7 @@ from rich.text import Text
 
 from .api import Explanation, LagReport, ProjectReport, Report, Validation
 from .schema import UNATTRIBUTED
-from .words import (as_of_text, finite, groups, money, percent, projection_sentence,
-                    to_date_line)
+from .words import as_of_text, finite, groups, money, percent, projection_sentence, to_date_line
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
