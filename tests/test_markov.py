@@ -30,25 +30,44 @@ def hand(write, **settings):
     return inputs, s
 
 
-@pytest.mark.parametrize("order", [1, 2, 3])
-def test_hand_computed_removal_effects(write, order):
-    # start -> A 2/4, B 1/4, C 1/4; A -> B 1/2, C 1/2; B -> conversion 1; C -> null 1.
-    # P(conversion) = 1/2 x 1/2 + 1/4 = 1/2.
-    # Without A: 1/4 (only B's own path): effect 1 - (1/4)/(1/2) = 1/2.
-    # Without B: 0: effect 1.  Without C: still 1/2: effect 0.
-    # Higher orders see the same chain here (no state is reached two ways).
+# D4 is open, so censored, not lost: its path ends in conversion with its chance to still
+# win. The data runs through 2024-03-01 (as-of 2024-03-02); from the first touch: D3 won on
+# day 25, D4 open on day 26, D1 won and D2 lost on day 29. Aalen-Johansen: day 25, 4 at risk,
+# CIF 1/4, S 3/4; day 29, 2 at risk, one won, one lost: CIF 1/4 + 3/4 x 1/2 = 5/8, S 0.
+# D4 at 26 days: (CIF(end) - CIF(26)) / S(26) = (5/8 - 1/4) / (3/4) = 1/2.
+
+
+def test_open_path_counts_with_its_chance_to_win(write):
+    inputs, s = hand(write)
+    from roiclock.survival import win_chance
+    assert win_chance(inputs, s).tolist() == pytest.approx([1, 0, 1, 0.5])
+
+
+@pytest.mark.parametrize("order,expected", [
+    (1, {"A": 0.5, "B": 0.8, "C": 0.2}),
+    (2, {"A": 0.4, "B": 0.8, "C": 0.2}), (3, {"A": 0.4, "B": 0.8, "C": 0.2})])
+def test_hand_computed_removal_effects(write, order, expected):
+    # order 1: start -> A 2/4, B 1/4, C 1/4; A -> B 1/2, C 1/2; B -> conversion 1;
+    # C -> conversion 1/4 (D4's 1/2 of C's two endings), null 3/4.
+    # P = 1/2 (1/2 + 1/2 x 1/4) + 1/4 + 1/4 x 1/4 = 5/8.
+    # Without A: 1/4 + 1/16 = 5/16, effect 1/2. Without B: 1/2 x 1/8 + 1/16 = 1/8, effect
+    # 4/5. Without C: 1/4 + 1/4 = 1/2, effect 1/5.
+    # order 2: (A, C) -> null 1 (D2) apart from (C) -> 1/2 (D4): P still 5/8; without A:
+    # 1/4 + 1/4 x 1/2 = 3/8, effect 2/5; B and C as at order 1.
     inputs, s = hand(write, markov_order=order)
     chain = markov_chain(inputs, s)
-    assert chain.conversion == pytest.approx(0.5)
-    effects = dict(zip(chain.names, chain.removal_effects, strict=False))
-    assert effects == pytest.approx({"A": 0.5, "B": 1.0, "C": 0.0})
+    assert chain.conversion == pytest.approx(5 / 8)
+    effects = dict(zip(chain.names, chain.removal_effects, strict=True))
+    assert effects == pytest.approx(expected)
 
 
 def test_hand_computed_credits(write):
     inputs, s = hand(write)
     credits = roiclock.attribute(inputs, s)
-    # D1's path A > B: effects 1/2 and 1, so A gets 1/3 and B 2/3 of 300; D3 (B alone): all
-    assert shares(credits, "D1") == pytest.approx({"A": 1 / 3, "B": 2 / 3})
+    # a deal is split by the removal effect per path through each campaign: A, B and C are
+    # each on two paths: 1/2 / 2, 4/5 / 2; D1's path A > B: A 1/4 / (1/4 + 2/5) = 5/13 of
+    # 300, B 8/13; D3 (B alone): all
+    assert shares(credits, "D1") == pytest.approx({"A": 5 / 13, "B": 8 / 13})
     assert shares(credits, "D3") == {"B": 1.0}
     assert credits["return"].sum() == pytest.approx(360)
 
@@ -57,7 +76,8 @@ def test_paths_table(write):
     inputs, s = hand(write)
     paths = markov_chain(inputs, s, tables=True).paths
     assert paths.to_dict("list") == {"path": ["A > B", "A > C", "B", "C"],
-                                     "conversions": [1, 0, 1, 0], "nulls": [0, 1, 0, 1]}
+                                     "conversions": [1, 0, 1, 0.5],
+                                     "nulls": [0, 1, 0, 0.5]}
 
 
 def test_order_one_update_equals_brute_force():
@@ -87,9 +107,12 @@ def test_channel_level_and_report(write):
                            write("t.csv", TOUCHES), settings=s, as_of="2024-06-01")
     chain = markov_chain(inputs, s)
     assert list(chain.names) == ["ads", "web"]
-    # web holds A and B: without it nothing converts; ads (C) never helps
+    # start -> web 3/4, ads 1/4; web -> web 1/4, ads 1/4, conversion 1/2; ads -> conversion
+    # 1/4 (open D4's chance 1/2 of ads' two endings). x_ads = 1/4, x_web = (1/16 + 1/2) / (3/4)
+    # = 3/4, P = 9/16 + 1/16 = 5/8. Without ads: x_web = 2/3, P = 1/2, effect 1/5; without
+    # web: P = 1/16, effect 9/10
     effects = dict(zip(chain.names, chain.removal_effects, strict=True))
-    assert effects == pytest.approx({"ads": 0, "web": 1})
+    assert effects == pytest.approx({"ads": 0.2, "web": 0.9})
 
 
 def test_markov_needs_touches(write):
@@ -102,14 +125,15 @@ def test_explain_command(write):
              "--touches", str(write("t.csv", TOUCHES)), "--as-of", "2024-06-01"]
     result = runner.invoke(app, ["explain", *files])
     assert result.exit_code == 0, result.output
-    assert "P(conversion) from the start is 50.0%" in result.stdout
-    assert "Top 10 paths (of 4)" in result.stdout
+    assert "P(conversion) from the start is 62.5%" in result.stdout
+    assert "Top 10 paths (of 4;" in result.stdout
     records = json.loads(runner.invoke(app, ["explain", *files, "--format", "json"]).stdout)
     assert [r["campaign"] for r in records] == ["B", "A", "C"]
-    # per deal, A earns 300/3 = 100; by share of total (1/2 of the summed 1.5 effects = 1/3
-    # of 360) A would get 120: the two totals differ, as the README says
+    # per deal, A earns 300 x 5/13 = 115.38; by share of total (1/2 of the summed 1.5
+    # effects = 1/3 of 360) A would get 120: the two totals differ, as the README says
     a = records[1]
-    assert a["credited_return"] == pytest.approx(100) and a["global_return"] == pytest.approx(120)
+    assert a["credited_return"] == pytest.approx(115.38) and \
+        a["global_return"] == pytest.approx(120)
 
 
 def test_report_with_markov_model():
@@ -129,7 +153,11 @@ def test_removal_effects_agree_with_channelattribution(level, tolerance):
     # data were 0.006 (6 channels) and 0.018 (31 campaigns, fewer paths each).
     s = roiclock.load_settings(model="markov", markov_level=level)
     chain = markov_chain(roiclock.load(settings=s), s, tables=True)
+    # open deals' paths convert with their chance to win: fractional counts, which
+    # ChannelAttribution reads as whole numbers, so they go in thousandths
     paths = chain.paths.rename(columns={"conversions": "conv", "nulls": "null"})
+    paths = paths.assign(conv=(paths["conv"] * 1000).round(), null=(paths["null"] * 1000)
+                         .round())
     result = ca.markov_model(paths, "path", "conv", var_null="null", out_more=True,
                              verbose=False, flg_pro=False, sep=">", seed=1)
     ref = result["removal_effects"].set_index("channel_name")["removal_effect"]

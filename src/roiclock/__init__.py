@@ -26,8 +26,9 @@ from .api import (
 from .attribution import attribute
 from .config import Settings, load_settings
 from .export import to_csv, to_json
-from .mature import campaigns, maturity
+from .mature import maturity
 from .models import MODELS
+from .paths import campaigns
 from .projection import backtest, develop, project, triangle
 from .schema import InputError
 from .survival import lag

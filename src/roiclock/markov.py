@@ -27,6 +27,7 @@ import pandas as pd
 
 from .paths import channel_of, path_steps
 from .schema import UNATTRIBUTED, InputError
+from .survival import win_chance
 from .validation import Inputs
 
 
@@ -43,6 +44,16 @@ class Chain:
     transitions: pd.DataFrame | None
     order: int
     paths: pd.DataFrame | None = None
+    paths_through: np.ndarray | None = None
+
+    @property
+    def per_path(self) -> np.ndarray:
+        """Each channel's removal effect per path through it: what one deal's path owes the
+        channel, whatever its volume (a deal is split by these, see the module docstring)."""
+        through = (self.paths_through if self.paths_through is not None
+                   else np.ones(len(self.names)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(through > 0, self.removal_effects / through, 0.0)
 
 
 def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
@@ -52,7 +63,8 @@ def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
     if inputs.touches is None:
         raise InputError("the markov model needs a touches file (paths of several touches)")
     steps, campaign_names = path_steps(inputs, settings.lookback_days)
-    converted = (inputs.deals["stage"] == "won").to_numpy()
+    # an open path is censored, not a failure: it converts with its chance to still win
+    converted = win_chance(inputs, settings)
     level, names = pd.factorize(_level(inputs, settings, campaign_names), sort=True)
     codes = level[steps["code"].to_numpy()]
     return fit(steps, converted, np.asarray(names, dtype=object), codes, settings.markov_order,
@@ -72,10 +84,11 @@ def _level(inputs: Inputs, settings, names) -> np.ndarray:
 
 
 def touch_effects(fitted: Chain, inputs: Inputs, settings, names, codes) -> np.ndarray:
-    """Each touch's removal effect: that of its campaign (``names[codes]``), or of the
-    campaign's channel with ``markov_level: channel``; 0 for one the chain never saw."""
+    """Each touch's removal effect per path (:attr:`Chain.per_path`): that of its campaign
+    (``names[codes]``), or of the campaign's channel with ``markov_level: channel``; 0 for
+    one the chain never saw."""
     level = _level(inputs, settings, names)
-    effect_of = pd.Series(fitted.removal_effects, index=np.asarray(fitted.names).astype("str"))
+    effect_of = pd.Series(fitted.per_path, index=np.asarray(fitted.names).astype("str"))
     return pd.Series(level).map(effect_of).fillna(0.0).to_numpy()[codes]
 
 
@@ -120,29 +133,39 @@ def _states(codes: np.ndarray, deal: np.ndarray, order: int, n: int):
 def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np.ndarray,
         order: int = 1, tables: bool = False) -> Chain:
     """Fit the chain on path steps (``codes``: the channel index of each step in ``names``);
-    ``converted``: per deal, True when it was won. ``tables`` adds the readable transition
-    and path tables (for explanations; they cost a string per transition and per deal)."""
+    ``converted``: per deal, 1 when it was won, 0 when lost, or (open, censored) its chance
+    to still win: its path ends in conversion with that weight and in null with the rest.
+    ``tables`` adds the readable transition and path tables (for explanations; they cost a
+    string per transition and per deal). ``paths_through``: per channel, how many deals'
+    paths hold it."""
     deal = steps["deal"].to_numpy()
+    converted = np.asarray(converted, dtype="float64")
     n = len(names)
     key, first = _states(codes, deal, order, n)
     state_keys, state = _compact(key, (n + 1) ** order)
     s = len(state_keys)
     start, conv, null = s, s + 1, s + 2
     last = np.r_[deal[1:] != deal[:-1], True] if len(deal) else np.array([], bool)
-    # start -> first step; each step -> the next; the last step -> conversion or null
-    src = np.r_[np.full(int(first.sum()), start), state[~last], state[last]]
-    dst = np.r_[state[first], state[~first], np.where(converted[deal[last]], conv, null)]
-    counts = np.bincount(src * (s + 3) + dst, minlength=(s + 3) ** 2).reshape(s + 3, s + 3)
+    # start -> first step; each step -> the next; the last step -> conversion (weight: the
+    # deal's chance to be won) and null (the rest)
+    won = converted[deal[last]]
+    src = np.r_[np.full(int(first.sum()), start), state[~last], state[last], state[last]]
+    dst = np.r_[state[first], state[~first], np.full(len(won), conv), np.full(len(won), null)]
+    weight = np.r_[np.ones(int(first.sum()) + int((~last).sum())), won, 1 - won]
+    counts = np.bincount(src * (s + 3) + dst, weights=weight,
+                         minlength=(s + 3) ** 2).reshape(s + 3, s + 3)
     counts = counts[: s + 1]                      # rows: states and start
     totals = counts.sum(axis=1, keepdims=True)
     prob = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
     Q, r = prob[:, : s + 1], prob[:, conv]
     members = _members(state_keys, order, n)      # states x channels: contains channel?
     p, effects = _removal_effects(Q, r, start, members)
+    key_deal_code = np.unique(deal * (n + 1) + codes)
+    through = np.bincount(key_deal_code % (n + 1), minlength=n)[:n]
     if not tables:
-        return Chain(names, effects, p, None, order)
+        return Chain(names, effects, p, None, order, paths_through=through)
     return Chain(names, effects, p, _transition_table(prob, state_keys, order, n, names),
-                 order, path_table(steps, names, codes, converted))
+                 order, path_table(steps, names, codes, converted), through)
 
 
 def _compact(key: np.ndarray, space: int):
@@ -227,6 +250,6 @@ def path_table(steps: pd.DataFrame, names, codes, converted) -> pd.DataFrame:
     table = pd.DataFrame({"path": text.to_numpy(), "converted": converted[text.index]})
     table = (table.groupby("path")["converted"].agg(conversions="sum", deals="size")
              .reset_index())
-    table["nulls"] = table["deals"] - table["conversions"]
+    table["nulls"] = table["deals"] - table["conversions"]  # open deals: fractional
     return (table.sort_values(["deals", "path"], ascending=[False, True], kind="stable")
             [["path", "conversions", "nulls"]].reset_index(drop=True))

@@ -18,44 +18,14 @@ import pandas as pd
 
 from .config import Settings
 from .frames import cumulative_by_month, months_since, positions
-from .paths import source_positions
-from .schema import NO_CHANNEL, UNATTRIBUTED, InputError
+from .paths import campaigns, source_positions
+from .schema import UNATTRIBUTED, InputError
 from .validation import Inputs
 
 BY = ("campaign", "channel", "portfolio")
 PORTFOLIO = "portfolio"          # the ``by`` value
 ALL_CAMPAIGNS = "all campaigns"  # the label of its one group
 CONTRACT = ["window_months", "window_end", "mature", "cost", "return", "roi"]
-
-
-def campaigns(inputs: Inputs, credits: pd.DataFrame) -> pd.DataFrame:
-    """One row per campaign: campaign, channel, launch (sorted by launch, then name).
-
-    Launch is the earliest spend date; a credited campaign without spend launches at its
-    earliest touch (single touch: its earliest deal date, created or else closed). With spend
-    periods, a cohort starts on the first day of its period, in its campaign's channel."""
-    if inputs.cohorts is not None:
-        seen = set(inputs.spend["campaign"].dropna().astype("str")) | set(
-            pd.Series(credits["campaign"]).dropna().astype("str"))
-        cohorts = inputs.cohorts[inputs.cohorts["campaign"].isin(seen)]
-        return (cohorts.rename(columns={"start": "launch"})[["campaign", "channel", "launch"]]
-                .sort_values(["launch", "campaign"], kind="stable").reset_index(drop=True))
-    paid = (inputs.spend.groupby("campaign", sort=False)
-            .agg(channel=("channel", "first"), launch=("date", "min")).reset_index())
-    credited = pd.Index(credits["campaign"].unique()).difference(
-        pd.Index(paid["campaign"])).difference([UNATTRIBUTED])
-    if inputs.touches is not None:
-        dated = inputs.touches[["campaign", "touch_date"]].set_axis(["campaign", "date"], axis=1)
-    else:
-        deals = inputs.deals
-        dated = pd.DataFrame({"campaign": deals["campaign"],
-                              "date": deals["created_date"].fillna(deals["close_date"])})
-    unpaid = (dated[dated["campaign"].isin(credited)].groupby("campaign")["date"].min()
-              .rename("launch").reset_index().assign(channel=NO_CHANNEL))
-    table = pd.concat([paid, unpaid[["campaign", "channel", "launch"]]], ignore_index=True)
-    table["campaign"] = table["campaign"].astype("str")
-    table["channel"] = table["channel"].astype("str")
-    return table.sort_values(["launch", "campaign"], kind="stable").reset_index(drop=True)
 
 
 def month_index(dates, pos: np.ndarray, launch: pd.Series, last: int):

@@ -6,7 +6,9 @@ Attribution, the Markov chain and time to close all read a deal's touches the sa
 - a deal's path ends at its close (won or lost) or, still open, at as-of (:func:`deal_end`);
 - a touch is eligible when ``0 <= end - touch_date < lookback_days`` days;
 - a path runs in date order, same-day touches by campaign name (campaigns are alphabetical
-  ranks, :func:`ranked`).
+  ranks, :func:`ranked`);
+- a campaign launches at its first spend (:func:`campaigns`), where windows and, without
+  touches, a deal's path start.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .frames import positions, take
-from .schema import NO_CHANNEL
+from .schema import NO_CHANNEL, UNATTRIBUTED
 from .validation import Inputs
 
 
@@ -143,6 +145,36 @@ def source_positions(inputs: Inputs, keys) -> np.ndarray:
     out = np.full(len(deals), -1, dtype="int64")
     out[has] = name_position[best[has] % width]
     return out
+
+
+def campaigns(inputs: Inputs, credits: pd.DataFrame) -> pd.DataFrame:
+    """One row per campaign: campaign, channel, launch (sorted by launch, then name).
+
+    Launch is the earliest spend date; a credited campaign without spend launches at its
+    earliest touch (single touch: its earliest deal date, created or else closed). With spend
+    periods, a cohort starts on the first day of its period, in its campaign's channel."""
+    if inputs.cohorts is not None:
+        seen = set(inputs.spend["campaign"].dropna().astype("str")) | set(
+            pd.Series(credits["campaign"]).dropna().astype("str"))
+        cohorts = inputs.cohorts[inputs.cohorts["campaign"].isin(seen)]
+        return (cohorts.rename(columns={"start": "launch"})[["campaign", "channel", "launch"]]
+                .sort_values(["launch", "campaign"], kind="stable").reset_index(drop=True))
+    paid = (inputs.spend.groupby("campaign", sort=False)
+            .agg(channel=("channel", "first"), launch=("date", "min")).reset_index())
+    credited = pd.Index(credits["campaign"].unique()).difference(
+        pd.Index(paid["campaign"])).difference([UNATTRIBUTED])
+    if inputs.touches is not None:
+        dated = inputs.touches[["campaign", "touch_date"]].set_axis(["campaign", "date"], axis=1)
+    else:
+        deals = inputs.deals
+        dated = pd.DataFrame({"campaign": deals["campaign"],
+                              "date": deals["created_date"].fillna(deals["close_date"])})
+    unpaid = (dated[dated["campaign"].isin(credited)].groupby("campaign")["date"].min()
+              .rename("launch").reset_index().assign(channel=NO_CHANNEL))
+    table = pd.concat([paid, unpaid[["campaign", "channel", "launch"]]], ignore_index=True)
+    table["campaign"] = table["campaign"].astype("str")
+    table["channel"] = table["channel"].astype("str")
+    return table.sort_values(["launch", "campaign"], kind="stable").reset_index(drop=True)
 
 
 def channel_of(inputs: Inputs, campaign_names) -> np.ndarray:

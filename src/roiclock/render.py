@@ -439,8 +439,10 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
                        f"{level}s: P(conversion) from the start is {chain.conversion:.1%}.",
                        style="bold"))
     console.print("Removal effect: the share of conversions lost if the "
-                  f"{level} disappeared (its paths end in no conversion). Each won deal's "
-                  f"value is split among the {level}s on its path in proportion to them.",
+                  f"{level} disappeared (its paths end in no conversion). An open deal is "
+                  "not a failure: its path converts with its chance to still win. Each won "
+                  f"deal's value is split among the {level}s on its path in proportion to "
+                  "their removal effect per path through them (volume and age aside).",
                   style="dim")
     table = _table(f"Removal effects ({level})")
     for name in (level, "removal effect", "share", "credited return", "by share of total"):
@@ -452,10 +454,11 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
                       money(row.credited_return), money(row.global_return))
     console.print(table)
     assert chain.paths is not None  # run_explain fits the chain with its tables
-    paths = _table(f"Top {top} paths (of {len(chain.paths):,})")
+    paths = _table(f"Top {top} paths (of {len(chain.paths):,}; open deals count by their "
+                   "chance to win)")
     for name in ("path", "conversions", "no conversion"):
         paths.add_column(name, justify="left" if name == "path" else "right",
                          overflow="fold")
     for row in chain.paths.head(top).itertuples(index=False):
-        paths.add_row(row.path, f"{row.conversions:,}", f"{row.nulls:,}")
+        paths.add_row(row.path, f"{row.conversions:,.1f}", f"{row.nulls:,.1f}")
     console.print(paths)

@@ -27,7 +27,7 @@ import pandas as pd
 from . import periods
 from .config import Settings
 from .frames import positions, take
-from .mature import campaigns as campaign_table
+from .paths import campaigns as campaign_table
 from .paths import deal_end, first_steps
 from .periods import PERIODS
 from .schema import NO_CHANNEL, InputError
@@ -107,6 +107,12 @@ def cumulative_incidence(first: np.ndarray, won, lost, censored) -> np.ndarray:
 
     ``won``, ``lost``, ``censored`` are counts per cell (arrays of the same shape; a leading
     axis holds bootstrap draws)."""
+    return _aalen_johansen(first, won, lost, censored)[0]
+
+
+def _aalen_johansen(first: np.ndarray, won, lost, censored):
+    """CIF of winning and the Kaplan-Meier probability of still being open, both at (after)
+    each cell."""
     exits = won + lost + censored
     at_group = _group_cumsum(exits, first)
     size = at_group[..., _last_index(first)]
@@ -117,7 +123,42 @@ def cumulative_incidence(first: np.ndarray, won, lost, censored) -> np.ndarray:
         log_open = np.where(hazard_close < 1, np.log1p(-np.minimum(hazard_close, 1)), 0.0)
     survival_before = np.exp(_group_cumsum(log_open, first) - log_open)
     survival_before = np.where(_zero_before(hazard_close, first), 0.0, survival_before)
-    return _group_cumsum(survival_before * hazard_won, first)
+    return (_group_cumsum(survival_before * hazard_won, first),
+            survival_before * (1 - np.minimum(hazard_close, 1)))
+
+
+def win_chance(inputs: Inputs, settings: Settings, horizon_months: float = 24,
+               start: str = "touch") -> np.ndarray:
+    """Per deal (aligned with ``inputs.deals``), the probability it is won within
+    ``horizon_months`` of its start: 1 when won, 0 when lost, and for a deal still open at age
+    a (days since its start, at as-of) the chance that a deal open that long goes on to win,
+    from the portfolio's Aalen-Johansen curves: (CIF(horizon) - CIF(a)) / S(a), S the
+    probability of being still open. An open deal without a start counts from age 0."""
+    starts = deal_starts(inputs, settings, start)
+    stage = inputs.deals["stage"].to_numpy()
+    out = np.where(stage == "won", 1.0, 0.0)
+    durations = starts[starts["no_start"] == ""]
+    is_open = stage == "open"
+    if not is_open.any() or durations.empty:
+        return out
+    cells = (pd.DataFrame({"days": durations["days"].to_numpy(dtype="int64"),
+                           "outcome": durations["outcome"].to_numpy()})
+             .value_counts().unstack("outcome", fill_value=0)
+             .reindex(columns=["won", "lost", "open"], fill_value=0).sort_index())
+    days = cells.index.to_numpy()
+    cif, still_open = _aalen_johansen(np.zeros(len(days), dtype="int64"),
+                                      *(cells[c].to_numpy(dtype="float64")
+                                        for c in ("won", "lost", "open")))
+    age = np.nan_to_num(starts["days"].to_numpy(dtype="float64"), nan=0.0)[is_open]
+    at = np.searchsorted(days, age, side="right") - 1  # the last cell on or before the age
+    cif_a = np.where(at >= 0, cif[np.maximum(at, 0)], 0.0)
+    open_a = np.where(at >= 0, still_open[np.maximum(at, 0)], 1.0)
+    h = np.searchsorted(days, horizon_months * DAYS_PER_MONTH, side="right") - 1
+    cif_h = cif[h] if h >= 0 else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chance = np.where(open_a > 0, (cif_h - cif_a) / open_a, 0.0)
+    out[is_open] = np.clip(chance, 0.0, 1.0)
+    return out
 
 
 def _last_index(first: np.ndarray) -> np.ndarray:
