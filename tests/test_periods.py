@@ -76,7 +76,7 @@ def always_on(write, channels=("search", "social", "content"), months=12, seed=3
     for c, channel in enumerate(channels):
         for m in range(months):
             day = pd.Timestamp("2023-01-01") + pd.DateOffset(months=m)
-            spend.append((f"{channel} always-on", channel, day + pd.Timedelta(days=4), 1000))
+            spend.append((f"{channel} always-on", channel, day, 1000))
             for k in range(6):
                 deal = f"D{c}-{m}-{k}"
                 touch = day + pd.Timedelta(days=int(rng.integers(0, 28)))

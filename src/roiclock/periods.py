@@ -78,8 +78,11 @@ def split(inputs: Inputs, period: str | None) -> Inputs:
                .reset_index(drop=True))
     cohorts["channel"] = (cohorts["base"].map(channel).astype(object).fillna(NO_CHANNEL)
                           .astype("str"))
+    # a cohort starts on its period's first day, not at a first spend: that warning is moot
+    warnings = inputs.warnings[inputs.warnings["check"] != "touched before spend"]
     return dataclasses.replace(inputs, spend=spend, deals=deals, touches=touches,
-                               cohorts=cohorts[COHORT_COLUMNS], period=period)
+                               cohorts=cohorts[COHORT_COLUMNS], period=period,
+                               warnings=warnings.reset_index(drop=True))
 
 
 def _cohorts(campaign: pd.Series, dates: pd.Series, period: str
