@@ -1,15 +1,26 @@
 """The ``roiclock`` command: parse options, call the library, render. Nothing else.
 
-Exit codes: 0 success; 2 bad input or usage (one line on stderr naming file, row and column);
-1 unexpected failure.
+Exit codes: 0 success; 2 bad input or usage (one line on stderr naming file, line and column);
+1 unexpected failure (out of memory, a full disk: one line too); 130 interrupted (SIGINT),
+143 terminated (SIGTERM, see :mod:`roiclock.entry`); 141 when the reader of standard output
+went away (``| head``), quietly, as a tool killed by SIGPIPE.
+
+Whatever happens, stderr gets at most one line per message: no traceback, no Python or
+matplotlib warning, no usage text.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
 import functools
 import inspect
 import io
+import math
+import os
 import sys
+import unicodedata
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -22,12 +33,14 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from . import __version__
-from .api import run_explain, run_lag, run_project, run_report, run_validate
+from .api import run_explain, run_lag, run_project, run_report, run_validate, sample_paths
 from .chart import TITLE, image
-from .config import BASES
+from .config import BASES, MAX_MONTHS
 from .export import FORMATS, write_atomic
 from .mature import BY
 from .models import MODELS
+from .outputs import check as check_outputs
+from .outputs import finish_stdout, to_stdout
 from .page import html as page
 from .projection import COHORTS
 from .render import (
@@ -85,14 +98,70 @@ class OneLineGroup(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
-        try:
-            code = super().main(*args, **kwargs)
-        except typer.TyperException as exc:  # typer's usage errors (typer >= 0.29)
-            print_error(Console(stderr=True, highlight=False), usage_message(exc))
-            sys.exit(exc.exit_code)
-        except typer.Abort:
-            sys.exit(130)
+        degrade_stdout()
+        with warnings.catch_warnings():  # a library warning is never a second stderr line
+            warnings.simplefilter("ignore")
+            try:
+                code = super().main(*args, **kwargs)
+            except typer.TyperException as exc:  # typer's usage errors (typer >= 0.29)
+                print_error(Console(stderr=True, highlight=False), usage_message(exc))
+                sys.exit(exc.exit_code)
+            except typer.Abort:
+                print_error(Console(stderr=True, highlight=False), "interrupted")
+                sys.exit(130)
+            except BrokenPipeError:
+                quiet_pipe()
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# Table characters and their ASCII stand-ins, for a terminal or file whose encoding lacks them
+# (PYTHONIOENCODING=ascii, LANG=C): the table degrades instead of failing half-way.
+ASCII = {"…": "...", "─": "-", "━": "-", "│": "|", "┃": "|", "█": "#", "▁": "_", "▂": "_",
+         "▃": "-", "▄": "-", "▅": "=", "▆": "=", "▇": "#", "’": "'", "‘": "'", "“": '"',
+         "”": '"', "–": "-", "—": "-", "×": "x", "→": "->", "≤": "<=", "≥": ">=", "€": "EUR",
+         "£": "GBP", "¥": "JPY", "\u00a0": " ", "\u202f": " "}
+DEGRADE = "roiclock.degrade"
+
+
+def _degrade(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for char in exc.object[exc.start:exc.end]:
+        stand_in = ASCII.get(char)
+        if stand_in is None:  # an accented letter loses its accent, anything else is '?'
+            stand_in = (unicodedata.normalize("NFKD", char).encode("ascii", "ignore")
+                        .decode("ascii") or "?")
+        out.append(stand_in)
+    return "".join(out), exc.end
+
+
+codecs.register_error(DEGRADE, _degrade)
+
+
+def degrade_stdout() -> None:
+    """When standard output cannot encode every character (not UTF-8), replace the table's
+    characters with ASCII stand-ins instead of failing. csv and json bypass this: they are
+    written as UTF-8 bytes, whatever the terminal's encoding (see :func:`outputs.to_stdout`)."""
+    stream = sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if encoding.startswith("utf") or not hasattr(stream, "reconfigure"):
+        return
+    try:
+        stream.reconfigure(errors=DEGRADE)
+    except (ValueError, OSError, io.UnsupportedOperation):
+        pass
+
+
+def quiet_pipe() -> None:
+    """The reader of standard output went away (``roiclock report | head -1``): stop quietly
+    with 141 (128 + SIGPIPE), what the shell reports for a tool killed by SIGPIPE."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second EPIPE when Python flushes at exit
+    except (OSError, ValueError, AttributeError):
+        pass
+    sys.exit(141)
 
 
 def usage_message(exc: typer.TyperException) -> str:
@@ -113,25 +182,46 @@ app = typer.Typer(cls=OneLineGroup, add_completion=False, no_args_is_help=True,
 class Common:
     """The options every command takes (see :data:`COMMON`)."""
 
-    spend: Path | None
-    deals: Path | None
-    touches: Path | None
-    config: Path | None
+    spend: str | None
+    deals: str | None
+    touches: str | None
+    config: str | None
     preset: Enum | None
     model: Enum | None
     windows: str | None
     as_of: str | None
     basis: Enum | None
     format: Enum
-    output: Path | None
+    output: str | None
     strict: bool
-    rejects: Path | None
+    rejects: str | None
     quiet: bool
+
+    def inputs(self) -> dict[str, str | None]:
+        """The files read, by option (the sample data's when no input file is given)."""
+        files = {"spend": self.spend, "deals": self.deals, "touches": self.touches,
+                 "config": self.config}
+        if self.spend is None and self.deals is None and self.touches is None:
+            files.update({kind: str(path) for kind, path in sample_paths().items()})
+        return files
+
+    def check_paths(self, **outputs: str | None) -> None:
+        """Refuse, before any work, an empty or directory input path and any output that
+        cannot be written or would overwrite an input, the config or another output."""
+        for option, path in self.inputs().items():
+            if path is not None and str(path) in ("", "."):
+                raise InputError("the path is empty" if str(path) == "" else
+                                 "expected a file, got a directory", option=option)
+            if path is not None and Path(path).is_dir():
+                raise InputError(f"{path} is a directory, not a file", option=option)
+        check_outputs({"output": self.output, "rejects": self.rejects, **outputs},
+                      self.inputs(), stdout=self.output is None)
 
     def library_args(self) -> dict[str, Any]:
         """The options as keyword arguments of the run_* functions."""
-        return dict(spend=self.spend, deals=self.deals, touches=self.touches,
-                    config=self.config, preset=_value(self.preset), model=_value(self.model),
+        return dict(spend=_path(self.spend), deals=_path(self.deals),
+                    touches=_path(self.touches), config=_path(self.config),
+                    preset=_value(self.preset), model=_value(self.model),
                     windows=parse_months(self.windows),
                     as_of=parse_date(self.as_of, "--as-of"), basis=_value(self.basis),
                     strict=self.strict)
@@ -140,15 +230,25 @@ class Common:
         """Call a run_* function with the common options and ``kwargs``, showing progress on a
         terminal; then write --rejects and warn about rejected rows."""
         args = {**self.library_args(), **kwargs}
-        with Stages(Console(stderr=True), self.quiet) as stages:
-            result = function(**args, progress=stages)
+        try:
+            with Stages(Console(stderr=True), self.quiet) as stages:
+                result = function(**args, progress=stages)
+        except InputError as exc:
+            # a blocking rejection: the rejects file still lists what blocked
+            rejects = getattr(exc, "rejects", None)
+            if self.rejects is not None and rejects is not None:
+                write_file(self.rejects, FORMATS["csv"](rejects))
+            raise
         self.account(result)
         return result
 
     def account(self, result: Any) -> None:
-        """Write --rejects and warn (unless --quiet) about rows that were rejected."""
+        """Write --rejects, say what was normalized and warn (unless --quiet) about rows
+        that were rejected."""
         if self.rejects is not None:
-            write_atomic(self.rejects, FORMATS["csv"](result.inputs.rejects))
+            write_file(self.rejects, FORMATS["csv"](result.inputs.rejects))
+        for note in getattr(result.inputs, "notes", ()):
+            self.note(f"Note: {note}")
         warning = rejection_warning(result.inputs)
         if warning:
             self.note(warning)
@@ -164,23 +264,51 @@ class Common:
         if fmt in FORMATS:
             _emit(FORMATS[fmt](table), self.output)
         elif self.output is None:
-            show(Console())
+            try:
+                show(Console())
+                finish_stdout()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise WriteFailure("standard output", exc) from None
         else:
             buffer = io.StringIO()
             show(Console(file=buffer, width=120, color_system=None))
-            write_atomic(self.output, buffer.getvalue())
+            write_file(self.output, buffer.getvalue())
+
+
+class WriteFailure(Exception):
+    """An output could not be written (a full disk, a quota, an I/O error): exit 1."""
+
+    def __init__(self, where: str, exc: OSError):
+        super().__init__(f"cannot write {where}: {exc.strerror or exc}")
+
+
+def write_file(path: str | Path, data: str | bytes) -> None:
+    """Write an output file (see :func:`roiclock.outputs.write`); a failing disk is a
+    :class:`WriteFailure`."""
+    try:
+        write_atomic(path, data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise WriteFailure(str(path), exc) from None
 
 
 def _value(choice: Enum | None) -> str | None:
     return None if choice is None else str(choice.value)
 
 
+def _path(text: str | None) -> Path | None:
+    return None if text is None else Path(text)
+
+
 # Options every command takes, defined once and added to each command by @command.
 COMMON = [
-    ("spend", Path | None, typer.Option(None, help="Spend file (CSV or Parquet).")),
-    ("deals", Path | None, typer.Option(None, help="Deals file (CSV or Parquet).")),
-    ("touches", Path | None, typer.Option(None, help="Touches file; enables multi-touch.")),
-    ("config", Path | None, typer.Option(None, help="Settings YAML (default: packaged).")),
+    ("spend", str | None, typer.Option(None, help="Spend file (CSV or Parquet).")),
+    ("deals", str | None, typer.Option(None, help="Deals file (CSV or Parquet).")),
+    ("touches", str | None, typer.Option(None, help="Touches file; enables multi-touch.")),
+    ("config", str | None, typer.Option(None, help="Settings YAML (default: packaged).")),
     ("preset", Preset | None, typer.Option(None, help="Column/stage preset.")),
     ("model", Model | None, typer.Option(None, help="Attribution model.")),
     ("windows", str | None, typer.Option(None, help="Months after launch, e.g. 3,6,9,12.")),
@@ -188,12 +316,16 @@ COMMON = [
                                           help="YYYY-MM-DD: data is complete before this day.")),
     ("basis", Basis | None, typer.Option(None, help="Return basis.")),
     ("format", Format, typer.Option("table", "--format", help="Output format.")),
-    ("output", Path | None, typer.Option(None, help="Write here (atomically), not stdout.")),
+    ("output", str | None, typer.Option(None, help="Write here (atomically), not stdout.")),
     ("strict", bool, typer.Option(False, "--strict", help="Any rejected row: exit code 2.")),
-    ("rejects", Path | None, typer.Option(
+    ("rejects", str | None, typer.Option(
         None, help="Write the rejected rows (row number, column, reason) to this CSV.")),
     ("quiet", bool, typer.Option(False, "--quiet", help="No notes or warnings on stderr.")),
 ]
+
+
+# A command's own options that name an output file: checked with --output and --rejects.
+OUTPUTS = ("html", "backtest_output")
 
 
 def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -208,7 +340,13 @@ def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> None:
             common = Common(**{option: kwargs.pop(option) for option, _, _ in COMMON})
-            run(lambda: func(common=common, **kwargs))
+            outputs = {name: kwargs[name] for name in OUTPUTS if name in kwargs}
+
+            def action() -> None:
+                common.check_paths(**outputs)
+                func(common=common, **kwargs)
+
+            run(action)
 
         wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared)
@@ -230,13 +368,33 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """roiclock: campaign ROI measured at the right time after launch."""
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """A value as given, cut to ``limit`` characters (never a whole pasted file back)."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
 def parse_months(text: str | None, option: str = "--windows") -> list[int] | None:
     if text is None:
         return None
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        months = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise InputError(f"{option}: expected whole months like 3,6,9,12, got '{text}'") from None
+        raise InputError(f"{option}: expected whole months like 3,6,9,12, got "
+                         f"'{_shown(text)}'") from None
+    if any(not 0 < m <= MAX_MONTHS for m in months):
+        raise InputError(f"{option}: expected positive months (at most {MAX_MONTHS}), got "
+                         f"'{_shown(text)}'")
+    return months
+
+
+def check_number(value: float, option: str, what: str, low: float, high: float,
+                 low_open: bool = True) -> None:
+    """Refuse NaN, infinities and values outside [low, high] (``low`` excluded when
+    ``low_open``) for a numeric option: ``what`` says what is expected."""
+    inside = math.isfinite(value) and (value > low if low_open else value >= low) \
+        and value <= high
+    if not inside:
+        raise InputError(f"expected {what}, got {_shown(str(value))}", option=option)
 
 
 def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
@@ -245,15 +403,24 @@ def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
     try:
         return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
     except (ValueError, TypeError):
-        raise InputError(f"{option}: expected a date YYYY-MM-DD, got '{text}'") from None
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got '{_shown(text)}'") \
+            from None
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: str | None) -> None:
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            to_stdout(text)
+            finish_stdout()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise WriteFailure("standard output", exc) from None
     else:
-        write_atomic(output, text)
+        write_file(output, text)
+
+
+MEMORY_ERRNOS = (errno.ENOMEM,)
 
 
 def run(action: Callable[[], None]) -> None:
@@ -261,14 +428,34 @@ def run(action: Callable[[], None]) -> None:
     err = Console(stderr=True, highlight=False)
     try:
         action()
+        finish_stdout()
     except InputError as exc:
         message = str(exc) if exc.option is None else f"{flag(exc.option)}: {exc.reason}"
         print_error(err, message)
         raise typer.Exit(code=2) from None
     except (typer.Exit, typer.Abort):
         raise
+    except BrokenPipeError:
+        quiet_pipe()
+    except KeyboardInterrupt:
+        print_error(err, "interrupted")
+        raise typer.Exit(code=130) from None
+    except MemoryError:
+        print_error(err, "out of memory: the inputs are too large for the memory available "
+                         "(see ulimit -v)")
+        raise typer.Exit(code=1) from None
+    except WriteFailure as exc:
+        print_error(err, str(exc))
+        raise typer.Exit(code=1) from None
+    except OSError as exc:
+        if exc.errno in MEMORY_ERRNOS:
+            print_error(err, f"out of memory: {exc.strerror}")
+        else:
+            print_error(err, f"unexpected failure: {type(exc).__name__}: {_shown(str(exc), 200)}")
+        raise typer.Exit(code=1) from None
     except Exception as exc:
-        print_error(err, f"unexpected failure: {type(exc).__name__}: {exc}")
+        text = " ".join(str(exc).split())  # one line, whatever the exception says
+        print_error(err, f"unexpected failure: {type(exc).__name__}: {_shown(text, 200)}")
         raise typer.Exit(code=1) from None
 
 
@@ -278,12 +465,12 @@ def report(
     by: By = typer.Option(By.campaign, help="Rows: one per campaign, channel or the "
                                             "portfolio."),
     kpis: bool = typer.Option(False, "--kpis", help="Also show the leading indicators."),
-    html: Path | None = typer.Option(None, help="Also write a one-page HTML report here."),
+    html: str | None = typer.Option(None, help="Also write a one-page HTML report here."),
 ) -> None:
     """ROI of each campaign (or channel, or the portfolio) at windows after launch."""
     result = common.run(run_report, by=by.value)
     if html is not None:
-        write_atomic(html, page(result))
+        write_file(html, page(result))
     common.deliver(result.table,
                    lambda c: print_report(result, c, kpis=kpis, quiet=common.quiet))
 
@@ -300,6 +487,9 @@ def lag_command(
     confidence: float = typer.Option(0.95, help="Interval level, e.g. 0.95."),
 ) -> None:
     """Time from first touch to close: share of eventual wins closed by each month."""
+    check_number(horizon, "horizon_months", f"positive months (at most {MAX_MONTHS})", 0,
+                 MAX_MONTHS)
+    check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
     result = common.run(run_lag, by=by.value, months=parse_months(months, "--months") or [],
                         horizon_months=horizon, start=start.value, confidence=confidence)
     common.deliver(result.table, lambda c: print_lag(result, c, quiet=common.quiet))
@@ -313,17 +503,21 @@ def project(
                                                     "largest window)."),
     confidence: float = typer.Option(0.8, help="Interval level, e.g. 0.8."),
     backtest: int = typer.Option(0, help="Hide the last K months, project, compare."),
-    backtest_output: Path | None = typer.Option(
+    backtest_output: str | None = typer.Option(
         None, help="With csv/json: write the backtest records here."),
 ) -> None:
     """Projected final return and ROI of young cohorts (chain ladder, Mack interval)."""
+    _check_target(target)
+    check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
+    check_number(backtest, "backtest_months", f"months >= 0 (at most {MAX_MONTHS})", 0,
+                 MAX_MONTHS, low_open=False)
     result = common.run(run_project, cohort=cohort.value, target=target,
                         confidence=confidence, backtest_months=backtest)
     common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet))
     fmt = common.format.value
     if result.backtest is not None and fmt in FORMATS:
         if backtest_output is not None:
-            write_atomic(backtest_output, FORMATS[fmt](result.backtest))
+            write_file(backtest_output, FORMATS[fmt](result.backtest))
         else:
             common.note(backtest_line(result))
 
@@ -348,12 +542,20 @@ def chart(
 ) -> None:
     """The ROI curve as an image: --output roi.png or roi.svg (measured solid, projected
     dashed with its interval band, break-even and the month most marketers measure)."""
-    output = common.output
+    output = None if common.output is None else Path(common.output)
     if output is None or output.suffix.lower().lstrip(".") not in ("png", "svg"):
         raise InputError("--output: give the image file, ending in .png or .svg")
+    _check_target(target)
+    check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
     result = common.run(run_project, target=target, confidence=confidence)
-    write_atomic(output, image(result.projection.curve, TITLE, result.projection.confidence,
+    write_file(output, image(result.projection.curve, TITLE, result.projection.confidence,
                                output.suffix.lower().lstrip(".")))
+
+
+def _check_target(target: int | None) -> None:
+    if target is not None and not 0 < target <= MAX_MONTHS:
+        raise InputError(f"expected a positive number of months (at most {MAX_MONTHS}), got "
+                         f"{_shown(str(target))}", option="target")
 
 
 @command()
@@ -363,6 +565,9 @@ def explain(
 ) -> None:
     """Why the Markov model credits what it does: removal effects and the top paths
     (--model markov is implied)."""
+    if not 0 <= top <= 10**9:
+        raise InputError(f"expected a count from 0 to 1e9, got {_shown(str(top))}",
+                         option="top")
     if common.model is not None and common.model.value != "markov":
         raise InputError("--model: explain explains the markov model only")
     result = common.run(run_explain, model=None)

@@ -19,7 +19,7 @@ from . import parse
 from .config import Settings
 from .frames import positions, take
 from .loading import RawInputs
-from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, STAGES, InputError
+from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, STAGES, InputError, shown
 
 DATE_UNIT = "datetime64[s]"
 EARLIEST, LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")
@@ -42,6 +42,10 @@ class Inputs:
     as_of : the first day whose data is not complete (rows dated on or after it are ignored)
     accounting : one row per file: kind, file, read, used, rejected, after_as_of
     rejects : one row per rejected input row: kind, file, row, column, reason, value, message
+        (``row``: the physical line the row starts on in a CSV file, the row number in a
+        Parquet file)
+    notes : what was read as written but is worth saying (identifiers normalized, values
+        over several lines in columns not read), one sentence each
     """
 
     spend: pd.DataFrame
@@ -50,6 +54,7 @@ class Inputs:
     as_of: pd.Timestamp
     accounting: pd.DataFrame
     rejects: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
     @property
     def single_touch(self) -> bool:
@@ -69,14 +74,18 @@ class Inputs:
         hint = (f"; {extra} other rejected rows: 'roiclock validate --rejects FILE' lists them"
                 if extra else "")
         return InputError(first["message"] + more + hint, file=first["file"],
-                          row=int(first["row"]), column=first["column"] or None)
+                          row=int(first["row"]), column=first["column"] or None,
+                          rejects=rejects)
 
 
 class _Checks:
     """Collects rejections for one file: the first failing check names a row's reason."""
 
-    def __init__(self, kind: str, file: str, frame: pd.DataFrame):
+    def __init__(self, kind: str, file: str, frame: pd.DataFrame,
+                 lines: np.ndarray | int = FIRST_DATA_LINE):
         self.kind, self.file, self.frame = kind, file, frame
+        self.lines = lines  # each row's line (or row 0's line, when rows follow lines)
+        self.notes: list[str] = []
         self.rejected = np.zeros(len(frame), dtype=bool)
         self.parts: list[pd.DataFrame] = []
         self.first_of_id = np.zeros(0, dtype=bool)  # deals: the first row of each deal_id
@@ -94,12 +103,19 @@ class _Checks:
             value = (value.dt.strftime("%Y-%m-%d")
                      if pd.api.types.is_datetime64_any_dtype(value) else value.astype("str"))
         before, _, after = message.partition("{value}")
-        text = before + value + after if "{value}" in message else pd.Series(message,
-                                                                             index=value.index)
+        cut = value.map(shown) if "{value}" in message else value  # a cell, never 1 MB of it
+        text = before + cut + after if "{value}" in message else pd.Series(message,
+                                                                           index=value.index)
         self.parts.append(pd.DataFrame({
-            "kind": self.kind, "file": self.file, "row": np.flatnonzero(mask) + FIRST_DATA_LINE,
+            "kind": self.kind, "file": self.file, "row": self.line(mask),
             "column": column, "reason": reason, "value": value.to_numpy(),
             "message": text.to_numpy()}))
+
+    def line(self, mask) -> np.ndarray:
+        """The line (CSV) or row number (Parquet) of the rows where ``mask`` holds."""
+        if isinstance(self.lines, np.ndarray):
+            return self.lines[np.asarray(mask, dtype=bool)]
+        return np.flatnonzero(mask) + self.lines
 
     def rejects(self) -> pd.DataFrame:
         if not self.parts:
@@ -121,7 +137,13 @@ def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
         series = raw[column]
         try:
             if how in ("text", "id"):
-                out[column] = parse.blank(series)
+                out[column], changed = parse.identifiers(series)
+                if changed.any():
+                    first = int(checks.line(changed.to_numpy())[0])
+                    checks.notes.append(
+                        f"{checks.file}: {int(changed.sum()):,} values of '{column}' normalized "
+                        "(Unicode NFC, invisible characters removed, spaces made plain) so that "
+                        f"look-alikes match; first at {_where(checks.file)} {first}")
             elif how == "date":
                 out[column] = _date(series, column, checks, settings.dayfirst)
             else:
@@ -129,6 +151,10 @@ def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
         except parse.AmbiguousInput as exc:
             raise _ambiguous(exc, checks, column) from None
     return out
+
+
+def _where(file: str) -> str:
+    return "row" if file.lower().endswith((".parquet", ".pq")) else "line"
 
 
 def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Series:
@@ -159,10 +185,11 @@ def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings:
     else:
         text = parse.blank(series)
         percent = text.str.endswith("%", na=False)
-        decimal = settings.decimal
-        if decimal == "auto":
-            decimal = parse.decimal_mark(text.str.rstrip("%"), fallback=decimal_hint)
-        values, bad = parse.amounts(text.str.rstrip("%"), decimal)
+        if how == "money" and percent.any():  # 50% is no amount of money: never 0.5
+            checks.add(percent, column, "bad amount",
+                       "cannot read '{value}' as an amount (a percentage)", series)
+            text = text.where(~percent)
+        values, bad = parse.amounts(text.str.rstrip("%"), settings.decimal)
         values = values.where(~percent, values / 100)
         what = "an amount" if how == "money" else "a fraction"
         checks.add(bad, column, "bad amount", "cannot read '{value}' as " + what, series)
@@ -176,8 +203,14 @@ def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings:
 
 
 def _convert(frame: pd.DataFrame, checks: _Checks, rates: dict[str, float],
-             column: str = "amount") -> None:
-    """Amounts in the base currency; a code without a rate is rejected (blocking)."""
+             column: str = "amount", coded: bool = False) -> None:
+    """Amounts in the base currency; a code without a rate is rejected (blocking). When the
+    files name currencies (``coded``), an amount with an empty currency is rejected: it is
+    not taken as the base currency."""
+    if "currency" in frame and coded:
+        checks.add(frame["currency"].isna() & frame[column].notna(), "currency",
+                   "empty currency", "empty currency for amount {value} (other rows name "
+                   "theirs)", frame[column])
     if "currency" not in frame or not rates:
         return
     code = frame["currency"].str.upper()
@@ -200,14 +233,15 @@ def _rates(spend: pd.DataFrame, deals: pd.DataFrame, settings: Settings, files) 
         if "currency" in frame:
             codes |= set(frame["currency"].dropna().str.upper())
     if len(codes) > 1 and not rates:
+        # several currencies: an error before any row is judged
         raise InputError(f"amounts in several currencies ({', '.join(sorted(codes))}) and no "
                          "rates: set currency.base and currency.rates in the config",
                          file=files["deals"], column="currency")
     return rates
 
 
-def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
-    checks = _Checks("spend", file, raw)
+def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str, lines=FIRST_DATA_LINE):
+    checks = _Checks("spend", file, raw, lines)
     spend = _typed(raw, "spend", checks, settings, hint)
     for column in ("campaign", "date", "amount"):
         checks.add(spend[column].isna(), column, "empty value", f"empty {column}")
@@ -247,8 +281,8 @@ def _stages(text: pd.Series, stages: dict) -> tuple[pd.Series, pd.Series]:
     return stage.fillna("won").where(~unknown, pd.NA), unknown
 
 
-def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
-    checks = _Checks("deals", file, raw)
+def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, lines=FIRST_DATA_LINE):
+    checks = _Checks("deals", file, raw, lines)
     deals = _typed(raw, "deals", checks, settings, hint)
     for column in ("campaign", "stage", "created_date", "margin"):
         if column not in deals:
@@ -278,10 +312,10 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
     checks.first_of_id = ~repeated & deals["deal_id"].notna().to_numpy()
     duplicate = deals["deal_id"].notna().to_numpy() & repeated
     if duplicate.any():
-        first_row = (pd.Series(np.arange(len(deals)) + FIRST_DATA_LINE, index=deals.index)
+        first_row = (pd.Series(checks.line(np.ones(len(deals), dtype=bool)), index=deals.index)
                      .groupby(deals["deal_id"], observed=True).first())
         ids = deals["deal_id"].astype("object").where(duplicate, "")
-        described = ("'" + ids.astype("str") + "' (first on row "
+        described = ("'" + ids.astype("str").map(shown) + f"' (first on {_where(file)} "
                      + ids.map(first_row).fillna(0).astype("int64").astype("str") + ")")
         checks.add(duplicate, "deal_id", "duplicate deal_id", "duplicate deal_id {value}",
                    described)
@@ -289,8 +323,8 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str):
 
 
 def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals: pd.DataFrame,
-             deal_ok: np.ndarray, first_of_id: np.ndarray):
-    checks = _Checks("touches", file, raw)
+             deal_ok: np.ndarray, first_of_id: np.ndarray, lines=FIRST_DATA_LINE):
+    checks = _Checks("touches", file, raw, lines)
     touches = _typed(raw, "touches", checks, settings, hint)
     for column in ("deal_id", "campaign", "touch_date"):
         checks.add(touches[column].isna(), column, "empty value", f"empty {column}")
@@ -332,20 +366,24 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) ->
     of a whole file or column (ambiguous dates or decimal marks, mixed currencies).
     """
     settings = settings or Settings()
-    files, hints = raw.files, raw.delimiters
+    files, hints, lines = raw.files, raw.delimiters, raw.lines
     spend, spend_checks = _spend(raw.spend, files["spend"], settings,
-                                 _decimal_hint(hints.get("spend")))
+                                 _decimal_hint(hints.get("spend")),
+                                 lines.get("spend", FIRST_DATA_LINE))
     deals, deal_checks = _deals(raw.deals, files["deals"], settings,
-                                _decimal_hint(hints.get("deals")))
+                                _decimal_hint(hints.get("deals")),
+                                lines.get("deals", FIRST_DATA_LINE))
     rates = _rates(spend, deals, settings, files)
-    _convert(spend, spend_checks, rates)
-    _convert(deals, deal_checks, rates)
+    coded = any("currency" in f and f["currency"].notna().any() for f in (spend, deals))
+    _convert(spend, spend_checks, rates, coded=coded)
+    _convert(deals, deal_checks, rates, coded=coded)
     all_checks = [spend_checks, deal_checks]
     touches = None
     if raw.touches is not None:
         touches, touch_checks = _touches(raw.touches, files["touches"], settings,
                                          _decimal_hint(hints.get("touches")), deals,
-                                         ~deal_checks.rejected, deal_checks.first_of_id)
+                                         ~deal_checks.rejected, deal_checks.first_of_id,
+                                         lines.get("touches", FIRST_DATA_LINE))
         all_checks.append(touch_checks)
 
     spend = spend[~spend_checks.rejected]
@@ -379,7 +417,8 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None) ->
                          "campaign"]].reset_index(drop=True),
                   None if touches is None else touches[["deal_id", "campaign", "touch_date",
                                                         "deal_row"]],
-                  as_of, accounting, rejects[REJECT_COLUMNS])
+                  as_of, accounting, rejects[REJECT_COLUMNS],
+                  tuple(raw.notes) + tuple(n for c in all_checks for n in c.notes))
 
 
 def reasons(rejects: pd.DataFrame) -> pd.DataFrame:
