@@ -39,8 +39,8 @@ from .config import BASES, MAX_MONTHS
 from .export import FORMATS, write_atomic
 from .mature import BY
 from .models import MODELS
+from .outputs import CheckedStream, finish_stdout, to_stdout
 from .outputs import check as check_outputs
-from .outputs import finish_stdout, to_stdout
 from .page import html as page
 from .projection import COHORTS
 from .render import (
@@ -265,7 +265,7 @@ class Common:
             _emit(FORMATS[fmt](table), self.output)
         elif self.output is None:
             try:
-                show(Console())
+                show(Stdout())
                 finish_stdout()
             except BrokenPipeError:
                 raise
@@ -275,6 +275,18 @@ class Common:
             buffer = io.StringIO()
             show(Console(file=buffer, width=120, color_system=None))
             write_file(self.output, buffer.getvalue())
+
+
+class Stdout(Console):
+    """The terminal view's console: every write to standard output complete or an error
+    (:class:`CheckedStream`); a closed pipe is :func:`quiet_pipe` (exit 141), not rich's
+    exit 1."""
+
+    def __init__(self) -> None:
+        super().__init__(file=CheckedStream(sys.stdout))  # type: ignore[arg-type]
+
+    def on_broken_pipe(self) -> None:
+        quiet_pipe()
 
 
 class WriteFailure(Exception):
@@ -441,8 +453,8 @@ def run(action: Callable[[], None]) -> None:
         print_error(err, "interrupted")
         raise typer.Exit(code=130) from None
     except MemoryError:
-        print_error(err, "out of memory: the inputs are too large for the memory available "
-                         "(see ulimit -v)")
+        print_error(err, "out of memory: these inputs need more memory than roiclock may use "
+                         "here (see ulimit -v)")
         raise typer.Exit(code=1) from None
     except WriteFailure as exc:
         print_error(err, str(exc))

@@ -6,14 +6,21 @@ library loaded: SIGTERM becomes an exception (so temporary output files are remo
 out, see :mod:`roiclock.outputs`), and an interrupt, a termination or running out of memory,
 during the imports or the run, is one line on stderr and an exit code: 130 (SIGINT), 143
 (SIGTERM), 1 (out of memory). The package's ``__init__`` imports nothing heavy at import time,
-so this holds from the first instant.
+so this holds from the first instant. A memory limit too low to even load the libraries is
+refused before trying: some of them (OpenBLAS) print their own error and exit otherwise.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Any, NoReturn
+
+# Below this address-space limit (ulimit -v) the numeric libraries cannot even be loaded.
+MIN_ADDRESS_SPACE = 256 << 20
+OUT_OF_MEMORY = "out of memory (see ulimit -v): roiclock could not start or finish"
+LAST_RESORT = b"Error: out of memory (see ulimit -v): roiclock could not start or finish\n"
 
 
 class Terminated(BaseException):
@@ -33,15 +40,36 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
-OUT_OF_MEMORY = "out of memory (see ulimit -v): roiclock could not start or finish"
+def _address_space_limit() -> int | None:
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return None
+    return None if soft == resource.RLIM_INFINITY else soft
 
 
-def main() -> None:
-    """Run the ``roiclock`` command (see :mod:`roiclock.cli`)."""
+def _memory_related(exc: BaseException | None) -> bool:
+    """True when an import failed for lack of memory (the cause may be chained)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        text = str(exc).lower()
+        if isinstance(exc, MemoryError) or "memory" in text or "failed to map segment" in text:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _main() -> None:
     try:
         signal.signal(signal.SIGTERM, _terminate)
     except (ValueError, OSError):  # not the main thread: leave the default
         pass
+    limit = _address_space_limit()
+    if limit is not None and limit < MIN_ADDRESS_SPACE:
+        _fail(f"out of memory: ulimit -v allows {limit >> 20} MB, roiclock needs at least "
+              f"{MIN_ADDRESS_SPACE >> 20} MB to start", 1)
     try:
         from .cli import app
 
@@ -53,7 +81,19 @@ def main() -> None:
     except MemoryError:
         _fail(OUT_OF_MEMORY, 1)
     except ImportError as exc:  # a library that cannot load (often: no memory to map it)
-        text = " ".join(str(exc).split())
-        if "memory" in text.lower():
+        if _memory_related(exc):
             _fail(OUT_OF_MEMORY, 1)
-        _fail(f"cannot start: {text[:200]}", 1)
+        _fail(f"cannot start: {' '.join(str(exc).split())[:200]}", 1)
+
+
+def main() -> None:
+    """Run the ``roiclock`` command (see :mod:`roiclock.cli`)."""
+    try:
+        _main()
+    except SystemExit:
+        raise
+    except BaseException:  # even a handler above failed (no memory left to format a line)
+        try:
+            os.write(2, LAST_RESORT)
+        finally:
+            os._exit(1)

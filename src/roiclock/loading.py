@@ -220,6 +220,7 @@ def _match_columns(names: list[str], kind: str, mapping: dict[str, str], file: s
     """Return {position in the header: canonical column} for the canonical columns found.
     Names match after Unicode normalization, ignoring case and surrounding spaces; two header
     cells matching one column, or one cell mapped to two columns, is an error."""
+    header = None if file.lower().endswith(PARQUET_SUFFIXES) else 1  # the header's line
     positions: dict[str, list[int]] = {}
     for i, name in enumerate(names):
         positions.setdefault(identifier(name).casefold(), []).append(i)
@@ -237,10 +238,10 @@ def _match_columns(names: list[str], kind: str, mapping: dict[str, str], file: s
         if len(where) > 1:
             raise InputError(f"columns {where[0] + 1} and {where[1] + 1} of the header are "
                              f"both '{shown(names[where[0]], 30)}' (read as {canonical}): "
-                             "rename or remove one", file=file, row=1)
+                             "rename or remove one", file=file, row=header)
         if where[0] in found:
             raise InputError(f"column '{shown(names[where[0]], 30)}' is mapped to both "
-                             f"{found[where[0]]} and {canonical}", file=file, row=1)
+                             f"{found[where[0]]} and {canonical}", file=file, row=header)
         found[where[0]] = canonical
     missing = [c for c in REQUIRED[kind] if c not in found.values()]
     if missing:
@@ -281,11 +282,16 @@ def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, i
 def _ragged(path: Path, sniffed: Sniffed) -> InputError:
     """The error for a row that does not split into the header's columns, at its line."""
     width = len(sniffed.header)
-    for start, _, cells in _records(path, sniffed.encoding, sniffed.delimiter):
+    for start, end, cells in _records(path, sniffed.encoding, sniffed.delimiter):
         if len(cells) != width:
-            return InputError(f"{len(cells)} values where the header has {width} columns (a "
-                              "delimiter inside an unquoted value, or one missing?)",
-                              file=str(path), row=start)
+            values = "1 value" if len(cells) == 1 else f"{len(cells)} values"
+            if end > start:
+                return InputError(f"a quoted value runs from this line to line {end}, leaving "
+                                  f"{values} where the header has {width} columns (a quote "
+                                  "left open?)", file=str(path), row=start)
+            return InputError(f"{values} where the header has {width} columns (a delimiter "
+                              "inside an unquoted value, or one missing?)", file=str(path),
+                              row=start)
     return InputError("rows do not split into the header's columns", file=str(path))
 
 
@@ -345,8 +351,9 @@ def _line_map(path: Path, sniffed: Sniffed, found: dict[int, str], rows: int
                          row=last[0])
     note = None
     if spanning:
-        note = (f"{path}: {spanning:,} rows hold a value running over several lines in a "
-                f"column not read (first at line {first_spanning}); each counts as one row")
+        rows_hold = "1 row holds" if spanning == 1 else f"{spanning:,} rows hold"
+        note = (f"{path}: {rows_hold} a value running over several lines in a column not "
+                f"read (first at line {first_spanning}); each counts as one row")
     return starts, note
 
 

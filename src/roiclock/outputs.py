@@ -136,8 +136,8 @@ def check(outputs: Mapping[str, str | Path | None],
     for option, path in outputs.items():
         if path is None:
             continue
-        path = Path(path) if str(path) != "" else Path("")
-        problem = _problem(path) if str(path) != "" else "the path is empty"
+        problem = _problem(Path(path)) if str(path) != "" else "the path is empty"
+        path = Path(path)
         if problem is not None:
             raise InputError(problem, option=option)
         if not regular_or_new(path):
@@ -145,7 +145,7 @@ def check(outputs: Mapping[str, str | Path | None],
         key = _key(path)
         other = seen.get(key)
         if other is not None:
-            what = ("an input" if option != other and other in (inputs or {}) else "output")
+            what = "an input" if other in (inputs or {}) else "another output"
             raise InputError(f"{path} is the same file as {_flag(other)} ({what}); "
                              "roiclock never writes over its inputs or one output over "
                              "another", option=option)
@@ -219,6 +219,18 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _write_all(buffer, data: bytes) -> None:
+    """Write every byte or raise: a buffered write may return short without an error (a file
+    size limit reached, a disk filling up); the next write then raises."""
+    view = memoryview(data)
+    while view:
+        written = buffer.write(view)
+        if written is None:  # a non-blocking stream with no room: flush and go on
+            buffer.flush()
+            continue
+        view = view[written:]
+
+
 def to_stdout(text: str) -> None:
     """Write ``text`` to standard output as UTF-8 bytes and flush (errors raise)."""
     stream = sys.stdout
@@ -228,8 +240,35 @@ def to_stdout(text: str) -> None:
         stream.write(text)
         stream.flush()
         return
-    buffer.write(text.encode("utf-8"))
+    _write_all(buffer, text.encode("utf-8"))
     buffer.flush()
+
+
+class CheckedStream:
+    """A text stream (standard output, as rich sees it) whose every write is complete or
+    raises: text is encoded with the stream's own encoding and error handler, then written
+    to its byte buffer in full. Everything else (isatty, encoding, fileno) is the stream's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        buffer = getattr(self._stream, "buffer", None)
+        if buffer is None:
+            return self._stream.write(text)
+        self._stream.flush()
+        _write_all(buffer, text.encode(self._stream.encoding or "utf-8",
+                                       self._stream.errors or "strict"))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+        buffer = getattr(self._stream, "buffer", None)
+        if buffer is not None:
+            buffer.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def finish_stdout() -> None:
