@@ -18,6 +18,7 @@ import inspect
 import io
 import math
 import os
+import re
 import sys
 import unicodedata
 import warnings
@@ -167,10 +168,17 @@ def quiet_pipe() -> None:
 def usage_message(exc: typer.TyperException) -> str:
     """A usage error in roiclock's words: ``--by: 'x' is not one of 'campaign', ...``."""
     param = getattr(exc, "param", None)
-    text = exc.message.replace("Value error, ", "")
+    text = _cut_quoted(exc.message.replace("Value error, ", ""))
     if isinstance(exc, typer.BadParameter) and getattr(param, "opts", None):
         return f"{param.opts[0]}: {text}"  # type: ignore[union-attr]
-    return exc.format_message()
+    return _cut_quoted(" ".join(exc.format_message().split()))
+
+
+def _cut_quoted(text: str) -> str:
+    """A value quoted in a usage message cut to 40 characters, the message to 200 (never a
+    pasted file back)."""
+    text = re.sub(r"'([^']{40})[^']+'", r"'\1…'", text)
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 app = typer.Typer(cls=OneLineGroup, add_completion=False, no_args_is_help=True,
@@ -250,7 +258,7 @@ class Common:
         for note in getattr(result.inputs, "notes", ()):
             self.note(f"Note: {note}")
         warning = rejection_warning(result.inputs)
-        if warning:
+        if warning and getattr(result, "problem", None) is None:  # else the error says it
             self.note(warning)
 
     def note(self, text: str) -> None:

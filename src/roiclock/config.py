@@ -182,8 +182,10 @@ def _read_yaml(path: Path | None) -> tuple[dict[str, Any], str]:
         source = str(path)
         if str(path) in ("", "."):
             raise InputError("the path is empty", option="config")
-        if not path.is_file():
+        if not path.exists():
             raise InputError("config file not found", file=source)
+        if path.is_dir():
+            raise InputError("is a directory, not a settings file", file=source)
         try:
             with path.open("rb") as handle:
                 data = handle.read(MAX_CONFIG_BYTES + 1)

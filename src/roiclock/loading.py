@@ -289,6 +289,9 @@ def _ragged(path: Path, sniffed: Sniffed) -> InputError:
                 return InputError(f"a quoted value runs from this line to line {end}, leaving "
                                   f"{values} where the header has {width} columns (a quote "
                                   "left open?)", file=str(path), row=start)
+            if _unclosed_at_end(path, sniffed, start):
+                return InputError("a quote opened on this line is never closed",
+                                  file=str(path), row=start)
             return InputError(f"{values} where the header has {width} columns (a delimiter "
                               "inside an unquoted value, or one missing?)", file=str(path),
                               row=start)
@@ -455,8 +458,11 @@ def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = Non
         raise InputError("the path is empty", file=str(path))
     if path.is_dir():
         raise InputError("is a directory, not a file", file=str(path))
-    if not path.is_file():
+    if not path.exists():
         raise InputError("file not found", file=str(path))
+    if not path.is_file():  # read twice (a scan, then pyarrow): a pipe would be empty again
+        raise InputError("not a regular file (a pipe or a device): save it to a file first",
+                         file=str(path))
     reader = _read_parquet if path.suffix.lower() in PARQUET_SUFFIXES else _read_csv
     table, found, delimiter, lines, note = reader(path, kind, mapping or {})
     table = table.rename_columns([found[n] for n in table.column_names])
