@@ -145,18 +145,22 @@ def scan(path: Path) -> Scan:
                     if bad:
                         cp1252_error = _line_of(lines_before, chunk, bad.start())
             quotes = quotes or b'"' in chunk
-            lf, cr, crlf = chunk.count(b"\n"), chunk.count(b"\r"), chunk.count(b"\r\n")
+            lf = chunk.count(b"\n")
+            cr = chunk.count(b"\r") if b"\r" in chunk else 0  # most files have none: skip
+            crlf = chunk.count(b"\r\n") if cr else 0
             if last_cr and chunk.startswith(b"\n"):
                 crlf += 1  # a CRLF split between two chunks
             terminators += lf + cr - crlf
             lines_before += lf
             last_cr = chunk.endswith(b"\r")
-            stripped = chunk.rstrip(b"\r\n")
-            tail = chunk[len(stripped):]
+            end = len(chunk)
+            while end and chunk[end - 1] in b"\r\n":  # the newlines ending the chunk
+                end -= 1
+            tail = chunk[end:]
             tail_terms = tail.count(b"\n") + tail.count(b"\r") - tail.count(b"\r\n")
-            if stripped.strip():
+            if not content and chunk[:end].strip():
                 content = True
-            trailing = trailing + tail_terms if not stripped else tail_terms
+            trailing = trailing + tail_terms if not end else tail_terms
     if not content:
         raise InputError("the file is empty", file=str(path))
     try:

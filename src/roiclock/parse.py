@@ -109,7 +109,7 @@ def identifiers(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     out = blank(text)
     if out.isna().all():
         return out, pd.Series(False, index=text.index)
-    ascii_only = pc.string_is_ascii(arrow(out.fillna("")))
+    ascii_only = pc.fill_null(pc.string_is_ascii(arrow(out)), True)
     if pc.all(ascii_only).as_py():
         return out, pd.Series(False, index=text.index)
     rows = np.flatnonzero(~ascii_only.to_numpy(zero_copy_only=False))
