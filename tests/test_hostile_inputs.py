@@ -226,3 +226,22 @@ def test_parquet_rows_are_numbered_not_lined(tmp_path):
     result = runner.invoke(app, ["report", "--spend", str(tmp_path / "spend.csv"), "--deals",
                                  str(tmp_path / "deals.parquet")])
     assert "deals.parquet, row 2, column 'close_date'" in one_line(result)
+
+
+def test_header_of_100k_columns(tmp_path):
+    names = [f"c{i}" for i in range(100_000)]
+    deals = (",".join([*names, "deal_id", "close_date", "amount"]) + "\n"
+             + ",".join(["x"] * 100_000 + ["D1", "2024-03-01", "5"]) + "\n")
+    result = invoke(tmp_path, "report", "--format", "csv", "--quiet", deals=deals)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("cells,expected", [
+    (["1e3", "5"], [1000.0, 5.0]),  # plain numbers, read by pyarrow
+    (["1e3", "$5"], [1000.0, 5.0]),  # the slow path reads the same cells the same way
+])
+def test_exponents_read_alike_on_both_paths(write, cells, expected):
+    spend = write("spend.csv", "campaign,date,amount\n" + "".join(
+        f'A,2024-01-0{i + 1},"{c}"\n' for i, c in enumerate(cells)))
+    inputs = roiclock.load(spend, write("deals.csv", DEALS))
+    assert inputs.spend["amount"].tolist() == expected

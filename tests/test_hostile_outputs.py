@@ -252,3 +252,33 @@ def test_stdout_is_an_input(tmp_path):
                                  stderr=subprocess.PIPE, timeout=120)
     assert process.returncode == 2 and deals.read_text() == DEALS
     assert b"standard output is the file given to --deals" in process.stderr
+
+
+@pytest.mark.parametrize("args,code,err", [
+    (["report", "--format", "csv"], 1, b"Error: cannot write standard output: standard output "
+                                       b"is closed\n"),
+    (["report"], 1, b"Error: cannot write standard output: standard output is closed\n"),
+])
+def test_stdout_closed(args, code, err):
+    process = subprocess.run([sys.executable, "-m", "roiclock", *args], stdout=None,
+                             stderr=subprocess.PIPE, timeout=120,
+                             preexec_fn=lambda: os.close(1))
+    assert (process.returncode, process.stderr) == (code, err)
+
+
+def test_stdout_closed_does_not_matter_with_output(tmp_path):
+    out = tmp_path / "r.csv"
+    process = subprocess.run([sys.executable, "-m", "roiclock", "report", "--format", "csv",
+                              "--output", str(out)], stderr=subprocess.PIPE, timeout=120,
+                             preexec_fn=lambda: os.close(1))
+    assert process.returncode == 0 and out.read_text().startswith("campaign,")
+
+
+def test_a_pipe_as_input_is_named(tmp_path):
+    fifo = tmp_path / "deals.csv"
+    os.mkfifo(fifo)
+    (tmp_path / "spend.csv").write_text(SPEND)
+    result = runner.invoke(app, ["report", "--spend", str(tmp_path / "spend.csv"), "--deals",
+                                 str(fifo)])
+    assert result.exit_code == 2
+    assert "not a regular file (a pipe or a device)" in result.stderr

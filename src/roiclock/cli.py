@@ -40,7 +40,7 @@ from .config import BASES, MAX_MONTHS
 from .export import FORMATS, write_atomic
 from .mature import BY
 from .models import MODELS
-from .outputs import CheckedStream, finish_stdout, to_stdout
+from .outputs import CheckedStream, ClosedStream, finish_stdout, to_stdout
 from .outputs import check as check_outputs
 from .page import html as page
 from .projection import COHORTS
@@ -99,6 +99,8 @@ class OneLineGroup(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        if sys.stdout is None:  # started with standard output closed (>&-)
+            sys.stdout = ClosedStream()
         degrade_stdout()
         with warnings.catch_warnings():  # a library warning is never a second stderr line
             warnings.simplefilter("ignore")

@@ -24,6 +24,7 @@ holds under canonical names, on a RangeIndex.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import difflib
 import io
@@ -44,7 +45,7 @@ from .parse import identifier
 from .schema import COLUMNS, FIRST_DATA_LINE, PARQUET_SUFFIXES, REQUIRED, InputError, shown
 
 DELIMITERS = (",", ";", "\t")
-SNIFF_BYTES = 1 << 16
+HEADER_BYTES = 1 << 24
 CHUNK_BYTES = 1 << 24
 # Text columns are read dictionary-encoded: pandas categoricals, so ids and names are hashed
 # once per distinct value, not once per row.
@@ -187,17 +188,18 @@ def scan(path: Path) -> Scan:
 def _header(path: Path, encoding: str) -> tuple[str, list[str]]:
     """The delimiter and the header cells, from the first line of the file."""
     with path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES)
+        head = handle.readline(HEADER_BYTES)  # the whole first line (100k columns included)
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8):]
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
     lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    if first != (lines[0] if lines else ""):
+    first = lines[0] if lines else ""
+    if not first.strip():
         raise InputError("the first line is blank: expected the header there", file=str(path),
                          row=1)
-    best = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
-    header = next(csv.reader([first], delimiter=best), [])
+    with _big_fields():
+        best = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
+        header = next(csv.reader([first], delimiter=best), [])
     if first.count('"') % 2:
         raise InputError("the header runs over several lines (a quote left open?)",
                          file=str(path), row=1)
@@ -263,24 +265,31 @@ def _first_line(exc: Exception, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
-    """(first line, last line, cells) of every non-blank record after the header, read with
-    Python's csv module (the same quoting rules as pyarrow's)."""
+@contextlib.contextmanager
+def _big_fields() -> Iterator[None]:
+    """Python's csv reader without its 128 KB limit on one field (a value left open may run
+    to the end of the file: it must be read to be reported)."""
     limit = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
     try:
-        with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-                       newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            previous = 0
-            for cells in reader:
-                start, previous = previous + 1, reader.line_num
-                if start == 1:
-                    continue  # the header
-                if cells:
-                    yield start, reader.line_num, cells
+        yield
     finally:
         csv.field_size_limit(limit)
+
+
+def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, cells) of every non-blank record after the header, read with
+    Python's csv module (the same quoting rules as pyarrow's)."""
+    with _big_fields(), path.open("r", encoding="utf-8-sig" if encoding == "utf-8"
+                                  else encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        previous = 0
+        for cells in reader:
+            start, previous = previous + 1, reader.line_num
+            if start == 1:
+                continue  # the header
+            if cells:
+                yield start, reader.line_num, cells
 
 
 def _ragged(path: Path, sniffed: Sniffed) -> InputError:
@@ -310,15 +319,12 @@ def _unclosed_at_end(path: Path, sniffed: Sniffed, start: int) -> bool:
         for _ in range(start - 1):
             handle.readline()
         rest = handle.read()
-    limit = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
     try:
-        list(csv.reader(io.StringIO(rest, newline=""), delimiter=sniffed.delimiter,
-                        strict=True))
+        with _big_fields():
+            list(csv.reader(io.StringIO(rest, newline=""), delimiter=sniffed.delimiter,
+                            strict=True))
     except csv.Error as exc:
         return "unexpected end of data" in str(exc)
-    finally:
-        csv.field_size_limit(limit)
     return False
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import errno
+import io
 import os
 import stat
 import sys
@@ -242,6 +243,22 @@ def to_stdout(text: str) -> None:
         return
     _write_all(buffer, text.encode("utf-8"))
     buffer.flush()
+
+
+class ClosedStream(io.TextIOBase):
+    """Standard output when the process was started without one (``>&-``): every write is an
+    error (so a run writing there fails in one line), while runs writing to files go on."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 class CheckedStream:

@@ -211,11 +211,11 @@ def amounts(text: pd.Series, decimal: str = "auto") -> tuple[pd.Series, pd.Serie
     t, d = "\\" + thousands, "\\" + mark
     # groups of three (or the Indian 2-2-3) between thousands separators, or none at all
     grouped = body.str.fullmatch(rf"(?:\d{{1,3}}(?:{t}\d{{3}})+|\d{{1,2}}(?:{t}\d{{2}})+{t}\d{{3}}"
-                                 rf"|\d+)?(?:{d}\d*)?", na=False)
+                                 rf"|\d+)?(?:{d}\d*)?(?:[eE][+-]?\d+)?", na=False)
     body = body.str.replace(thousands, "", regex=False)
     if mark == ",":
         body = body.str.replace(",", ".", regex=False)
-    ok = grouped & body.str.fullmatch(r"\d+(?:\.\d*)?|\.\d+", na=False)
+    ok = grouped & body.str.fullmatch(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", na=False)
     values = pd.to_numeric(body.where(ok), errors="coerce").astype("float64")
     values = values.where(~negative, -values)
     bad = text.notna() & values.isna()
