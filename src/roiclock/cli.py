@@ -19,6 +19,7 @@ import io
 import math
 import os
 import re
+import stat
 import sys
 import unicodedata
 import warnings
@@ -40,8 +41,8 @@ from .config import BASES, MAX_MONTHS
 from .export import FORMATS, write_atomic
 from .mature import BY
 from .models import MODELS
-from .outputs import CheckedStream, ClosedStream, finish_stdout, to_stdout
 from .outputs import check as check_outputs
+from .outputs import write_all
 from .page import html as page
 from .projection import COHORTS
 from .render import (
@@ -115,6 +116,83 @@ class OneLineGroup(TyperGroup):
             except BrokenPipeError:
                 quiet_pipe()
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# Standard output: only the command line writes it.
+
+
+def to_stdout(text: str) -> None:
+    """Write ``text`` to standard output as UTF-8 bytes and flush (errors raise)."""
+    stream = sys.stdout
+    stream.flush()
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text-only stream (a test harness): write text
+        stream.write(text)
+        stream.flush()
+        return
+    write_all(buffer, text.encode("utf-8"))
+    buffer.flush()
+
+
+class ClosedStream(io.TextIOBase):
+    """Standard output when the process was started without one (``>&-``): every write is an
+    error (so a run writing there fails in one line), while runs writing to files go on."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class CheckedStream:
+    """A text stream (standard output, as rich sees it) whose every write is complete or
+    raises: text is encoded with the stream's own encoding and error handler, then written
+    to its byte buffer in full. Everything else (isatty, encoding, fileno) is the stream's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        buffer = getattr(self._stream, "buffer", None)
+        if buffer is None:
+            return self._stream.write(text)
+        self._stream.flush()
+        write_all(buffer, text.encode(self._stream.encoding or "utf-8",
+                                       self._stream.errors or "strict"))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+        buffer = getattr(self._stream, "buffer", None)
+        if buffer is not None:
+            buffer.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def finish_stdout() -> None:
+    """Flush standard output and, when it is a regular file, fsync it: a full disk or a
+    quota reported late still raises here, before the exit code says success."""
+    stream = sys.stdout
+    stream.flush()
+    try:
+        fd = stream.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return
+    if regular:
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.EROFS, errno.ENOTSUP):
+                raise
 
 
 # Table characters and their ASCII stand-ins, for a terminal or file whose encoding lacks them

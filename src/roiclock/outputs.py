@@ -9,8 +9,8 @@
   a device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe) is written in place,
   never replaced. Temporary files are removed on every way out: an error, an interrupt, a
   SIGTERM turned into an exception by the command line, or interpreter exit.
-- :func:`to_stdout` writes text to standard output as UTF-8 bytes and flushes, so a full disk
-  or a closed pipe shows up as an exception here instead of a silently short file.
+- :func:`write_all` writes every byte or raises (a buffered write may return short without
+  an error); the command line uses it for standard output, which it alone writes.
 
 Nothing here prints: problems are :class:`~roiclock.schema.InputError` (a path the user should
 change, exit 2) or the ``OSError`` of the failing write (exit 1, said in one line by the CLI).
@@ -19,8 +19,6 @@ change, exit 2) or the ``OSError`` of the failing write (exit 1, said in one lin
 from __future__ import annotations
 
 import atexit
-import errno
-import io
 import os
 import stat
 import sys
@@ -178,10 +176,7 @@ def write(path: str | Path, data: str | bytes) -> None:
     _PENDING.add(tmp)
     try:
         with os.fdopen(fd, "wb") as handle:
-            view = memoryview(payload)
-            while view:  # a short write is retried; an error raises
-                written = handle.write(view)
-                view = view[written:]
+            write_all(handle, payload)  # a short write is retried; an error raises
             handle.flush()
             os.fsync(handle.fileno())
         if old is not None:
@@ -220,7 +215,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_all(buffer, data: bytes) -> None:
+def write_all(buffer, data: bytes) -> None:
     """Write every byte or raise: a buffered write may return short without an error (a file
     size limit reached, a disk filling up); the next write then raises."""
     view = memoryview(data)
@@ -230,77 +225,3 @@ def _write_all(buffer, data: bytes) -> None:
             buffer.flush()
             continue
         view = view[written:]
-
-
-def to_stdout(text: str) -> None:
-    """Write ``text`` to standard output as UTF-8 bytes and flush (errors raise)."""
-    stream = sys.stdout
-    stream.flush()
-    buffer = getattr(stream, "buffer", None)
-    if buffer is None:  # a text-only stream (a test harness): write text
-        stream.write(text)
-        stream.flush()
-        return
-    _write_all(buffer, text.encode("utf-8"))
-    buffer.flush()
-
-
-class ClosedStream(io.TextIOBase):
-    """Standard output when the process was started without one (``>&-``): every write is an
-    error (so a run writing there fails in one line), while runs writing to files go on."""
-
-    encoding = "utf-8"
-
-    def write(self, text: str) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
-class CheckedStream:
-    """A text stream (standard output, as rich sees it) whose every write is complete or
-    raises: text is encoded with the stream's own encoding and error handler, then written
-    to its byte buffer in full. Everything else (isatty, encoding, fileno) is the stream's."""
-
-    def __init__(self, stream):
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        buffer = getattr(self._stream, "buffer", None)
-        if buffer is None:
-            return self._stream.write(text)
-        self._stream.flush()
-        _write_all(buffer, text.encode(self._stream.encoding or "utf-8",
-                                       self._stream.errors or "strict"))
-        return len(text)
-
-    def flush(self) -> None:
-        self._stream.flush()
-        buffer = getattr(self._stream, "buffer", None)
-        if buffer is not None:
-            buffer.flush()
-
-    def __getattr__(self, name: str):
-        return getattr(self._stream, name)
-
-
-def finish_stdout() -> None:
-    """Flush standard output and, when it is a regular file, fsync it: a full disk or a
-    quota reported late still raises here, before the exit code says success."""
-    stream = sys.stdout
-    stream.flush()
-    try:
-        fd = stream.fileno()
-        regular = stat.S_ISREG(os.fstat(fd).st_mode)
-    except (OSError, ValueError, AttributeError):
-        return
-    if regular:
-        try:
-            os.fsync(fd)
-        except OSError as exc:
-            if exc.errno not in (errno.EINVAL, errno.EROFS, errno.ENOTSUP):
-                raise
