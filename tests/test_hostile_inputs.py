@@ -245,3 +245,21 @@ def test_exponents_read_alike_on_both_paths(write, cells, expected):
         f'A,2024-01-0{i + 1},"{c}"\n' for i, c in enumerate(cells)))
     inputs = roiclock.load(spend, write("deals.csv", DEALS))
     assert inputs.spend["amount"].tolist() == expected
+
+
+def test_unreadable_input_is_exit_2(tmp_path, monkeypatch):
+    from pathlib import Path
+    real = Path.open
+
+    def deny(self, *args, **kwargs):
+        if self.name == "deals.csv":
+            raise PermissionError(13, "Permission denied")
+        return real(self, *args, **kwargs)
+
+    (tmp_path / "spend.csv").write_text(SPEND)
+    (tmp_path / "deals.csv").write_text(DEALS)
+    monkeypatch.setattr(Path, "open", deny)
+    result = runner.invoke(app, ["report", "--spend", str(tmp_path / "spend.csv"), "--deals",
+                                 str(tmp_path / "deals.csv")])
+    assert result.exit_code == 2
+    assert "deals.csv: cannot read: Permission denied" in one_line(result)

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from roiclock import outputs
 from roiclock.cli import app
+from roiclock.entry import Terminated
 
 runner = CliRunner()
 SPEND = "campaign,date,amount\nA,2024-01-01,100\n"
@@ -130,7 +131,8 @@ def test_symbolic_link_to_a_device_is_written_through(tmp_path):
     assert os.path.islink(link)
 
 
-@pytest.mark.parametrize("fault", [KeyboardInterrupt, OSError(errno.ENOSPC, "No space")])
+@pytest.mark.parametrize("fault", [KeyboardInterrupt, Terminated,
+                                   OSError(errno.ENOSPC, "No space")])
 def test_temp_file_removed_on_every_way_out(tmp_path, monkeypatch, fault):
     path = tmp_path / "r.csv"
     path.write_text("old\n")

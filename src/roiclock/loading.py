@@ -474,7 +474,12 @@ def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = Non
         raise InputError("not a regular file (a pipe or a device): save it to a file first",
                          file=str(path))
     reader = _read_parquet if path.suffix.lower() in PARQUET_SUFFIXES else _read_csv
-    table, found, delimiter, lines, note = reader(path, kind, mapping or {})
+    try:
+        table, found, delimiter, lines, note = reader(path, kind, mapping or {})
+    except MemoryError:
+        raise
+    except OSError as exc:  # permission denied, an I/O error: the file cannot be read
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     table = table.rename_columns([found[n] for n in table.column_names])
     for i, name in enumerate(table.column_names):
         column, how = table.column(i), COLUMNS[kind][name]
