@@ -96,3 +96,14 @@ def test_no_nan_in_the_output_with_extreme_settings(tmp_path):
     assert result.exit_code == 0 and "nan" not in result.stdout.lower()
     lag = runner.invoke(app, ["lag", "--horizon", "1200", "--format", "csv"])
     assert lag.exit_code == 0 and "nan" not in lag.stdout.lower() and lag.stderr == ""
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["report", "--spend", "no\npe.csv", "--deals", "d.csv"], "Error: no\\npe.csv: file not found"),
+    (["report", "--windows", "3\n6"], "--windows: expected whole months like 3,6,9,12, got "
+                                      "'3\\n6'"),
+])
+def test_control_characters_never_break_the_line(args, expected):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and expected in result.stderr

@@ -34,7 +34,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from . import __version__
+from . import __version__, render
 from .api import run_explain, run_lag, run_project, run_report, run_validate, sample_paths
 from .chart import TITLE, image
 from .config import BASES, MAX_MONTHS
@@ -48,7 +48,6 @@ from .projection import COHORTS
 from .render import (
     Stages,
     backtest_line,
-    print_error,
     print_explanation,
     print_lag,
     print_project,
@@ -243,6 +242,19 @@ def quiet_pipe() -> None:
     except (OSError, ValueError, AttributeError):
         pass
     sys.exit(141)
+
+
+def print_error(console: Console, message: str, prefix: str = "Error: ") -> None:
+    """One message, on one line whatever it holds: a newline or another control character in
+    a file name or a value is shown escaped (``\\n``), never as a line break."""
+    render.print_error(console, printable(message), prefix=prefix)
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def usage_message(exc: typer.TyperException) -> str:
