@@ -19,7 +19,7 @@ from . import parse
 from .config import Settings
 from .frames import positions, take
 from .loading import RawInputs
-from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, STAGES, InputError, shown
+from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, STAGES, InputError, is_parquet, shown
 
 DATE_UNIT = "datetime64[s]"
 EARLIEST, LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")
@@ -154,7 +154,7 @@ def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
 
 
 def _where(file: str) -> str:
-    return "row" if file.lower().endswith((".parquet", ".pq")) else "line"
+    return "row" if is_parquet(file) else "line"
 
 
 def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Series:
@@ -233,7 +233,6 @@ def _rates(spend: pd.DataFrame, deals: pd.DataFrame, settings: Settings, files) 
         if "currency" in frame:
             codes |= set(frame["currency"].dropna().str.upper())
     if len(codes) > 1 and not rates:
-        # several currencies: an error before any row is judged
         raise InputError(f"amounts in several currencies ({', '.join(sorted(codes))}) and no "
                          "rates: set currency.base and currency.rates in the config",
                          file=files["deals"], column="currency")
