@@ -20,6 +20,7 @@ CONFIGS = [
     ('lookback_days: "abc"\n', "lookback_days: expected a finite number, got 'abc'"),
     ("cost_multiplier: .inf\n", "cost_multiplier: expected a finite number, got inf"),
     ("cost_multiplier: .nan\n", "cost_multiplier: expected a finite number, got nan"),
+    ("cost_multiplier: 1.0e+308\n", "cost_multiplier must be >= 0 and at most 1,000,000"),
     ("half_life_days: true\n", "half_life_days: expected a finite number, got True"),
     ("lookback_days: 2024-01-01\n", "lookback_days: expected a finite number"),
     ("model: [linear]\n", "model: expected text"),

@@ -21,6 +21,9 @@ MAX_MONTHS = 1200
 # A settings file is a few lines: a larger or deeply nested one is refused before parsing.
 MAX_CONFIG_BYTES = 1 << 20
 MAX_DEPTH = 10
+# A fully loaded cost is a few times the media spend; past this, costs could overflow to
+# infinity (amounts go up to 1e12 a row) and ROI silently become empty.
+MAX_COST_MULTIPLIER = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,9 @@ def _check(s: Settings, source: str = "settings") -> None:
         _fail("position_first and position_last must be >= 0 and sum to at most 1", source)
     if s.default_margin is not None and not 0 <= s.default_margin <= 1:
         _fail(f"default_margin must be a fraction 0..1, got {s.default_margin}", source)
-    if not s.cost_multiplier >= 0:
-        _fail(f"cost_multiplier must be >= 0, got {s.cost_multiplier}", source)
+    if not 0 <= s.cost_multiplier <= MAX_COST_MULTIPLIER:
+        _fail(f"cost_multiplier must be >= 0 and at most {MAX_COST_MULTIPLIER:,}, got "
+              f"{shown(s.cost_multiplier)}", source)
     if s.preset is not None and s.preset not in PRESETS:
         _fail(f"unknown preset {shown(s.preset)} (choose from {', '.join(PRESETS)})", source)
     if s.decimal not in ("auto", ".", ","):
