@@ -108,3 +108,10 @@ def test_control_characters_never_break_the_line(args, expected):
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and expected in result.stderr
+
+
+def test_bare_command_shows_help_on_stdout_one_line_on_stderr():
+    result = runner.invoke(app, [])
+    assert result.exit_code == 2
+    assert "Commands:" in result.stdout and "report" in result.stdout
+    assert result.stderr == "Error: no command given (the help above lists them)\n"

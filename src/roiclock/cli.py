@@ -107,6 +107,13 @@ class OneLineGroup(TyperGroup):
             try:
                 code = super().main(*args, **kwargs)
             except typer.TyperException as exc:  # typer's usage errors (typer >= 0.29)
+                context = getattr(exc, "ctx", None)
+                if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
+                    # bare `roiclock`: the help on stdout, one line on stderr
+                    sys.stdout.write(context.get_help() + "\n")
+                    print_error(Console(stderr=True, highlight=False),
+                                "no command given (the help above lists them)")
+                    sys.exit(exc.exit_code)
                 print_error(Console(stderr=True, highlight=False), usage_message(exc))
                 sys.exit(exc.exit_code)
             except typer.Abort:
