@@ -574,6 +574,11 @@ def run(action: Callable[[], None]) -> None:
         raise typer.Exit(code=1) from None
     except Exception as exc:
         text = " ".join(str(exc).split())  # one line, whatever the exception says
+        if "can't start new thread" in text or (  # no memory for a thread or a library
+                isinstance(exc, ImportError) and "failed to map segment" in text):
+            print_error(err, "out of memory: cannot start a thread or load a library (see "
+                             "ulimit -v)")
+            raise typer.Exit(code=1) from None
         print_error(err, f"unexpected failure: {type(exc).__name__}: {_shown(text, 200)}")
         raise typer.Exit(code=1) from None
 

@@ -70,6 +70,13 @@ def _main() -> None:
     if limit is not None and limit < MIN_ADDRESS_SPACE:
         _fail(f"out of memory: ulimit -v allows {limit >> 20} MB, roiclock needs at least "
               f"{MIN_ADDRESS_SPACE >> 20} MB to start", 1)
+    if limit is not None:
+        # Under an address-space limit, thread stacks and per-thread buffers of the C libraries
+        # fail first, and some of those libraries then print their own message and exit or
+        # abort (OpenBLAS, Arrow) where Python cannot say it in one line: fewer threads keep
+        # them within the limit (Arrow sizes its pool from OMP_NUM_THREADS).
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
     try:
         from .cli import app
 

@@ -411,12 +411,22 @@ def _pyarrow_csv(path: Path, sniffed: Sniffed, names: list[str], include: list[s
                                                  include_columns=include, column_types=types))
     except MemoryError:
         raise
-    except pa.ArrowInvalid as exc:
-        if "columns, got" in str(exc):
-            raise _ragged(path, sniffed) from None
+    except pa.ArrowException as exc:
+        if _out_of_memory(exc):
+            raise MemoryError(str(exc)) from None
+        if not isinstance(exc, pa.ArrowInvalid) or "columns, got" not in str(exc):
+            raise InputError(f"cannot read as CSV: {_first_line(exc)}", file=str(path)) \
+                from None
+        raise _ragged(path, sniffed) from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read as CSV: {_first_line(exc)}", file=str(path)) from None
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read as CSV: {_first_line(exc)}", file=str(path)) from None
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """An Arrow error that is really the machine running out of memory or threads."""
+    text = str(exc)
+    return "Out of memory" in text or "Failed to launch worker thread" in text \
+        or "realloc of size" in text
 
 
 def _parquet_kind(column_type: pa.DataType) -> str:
