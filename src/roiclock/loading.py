@@ -328,14 +328,27 @@ def _unclosed_at_end(path: Path, sniffed: Sniffed, start: int) -> bool:
     return False
 
 
-def _line_map(path: Path, sniffed: Sniffed, found: dict[int, str], rows: int
+DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}")
+
+
+def _row_shaped(line: str, sniffed: Sniffed, found: dict[int, str], kind: str) -> bool:
+    """True when a line inside a quoted value looks like a row of the file: the header's
+    number of cells, and a date in every date column read (a note that merely holds commas
+    does not)."""
+    cells = next(csv.reader([line], delimiter=sniffed.delimiter), [])
+    if len(cells) != len(sniffed.header):
+        return False
+    dates = [cells[i].strip() for i, c in found.items() if COLUMNS[kind][c] == "date"]
+    return any(dates) and all(DATE_LIKE.match(d) for d in dates if d)
+
+
+def _line_map(path: Path, sniffed: Sniffed, found: dict[int, str], rows: int, kind: str
               ) -> tuple[np.ndarray, str | None]:
     """The line each row starts on, for a file that does not hold one row per line (blank
     lines, values over several lines). Returns the lines and a note about values over
     several lines in columns not read. Errors: such a value in a column that is read, or a
     quote open at the end of the file."""
     starts = np.empty(rows, dtype="int64")
-    width = len(sniffed.header)
     spanning, first_spanning, count, last = 0, 0, 0, (0, 0)
     for start, end, cells in _records(path, sniffed.encoding, sniffed.delimiter):
         if count < rows:
@@ -351,7 +364,7 @@ def _line_map(path: Path, sniffed: Sniffed, found: dict[int, str], rows: int
                                  "left open?)", file=str(path), row=start, column=canonical)
         for cell in cells:
             if ("\n" in cell or "\r" in cell) and any(
-                    line.count(sniffed.delimiter) >= width - 1 for line in cell.splitlines()):
+                    _row_shaped(line, sniffed, found, kind) for line in cell.splitlines()[1:]):
                 raise InputError(f"a quote opened on this line seems to swallow the rows up "
                                  f"to line {end}: close it", file=str(path), row=start)
         spanning += 1
@@ -394,7 +407,7 @@ def _read_csv(path: Path, kind: str, mapping: dict[str, str]
     lines: np.ndarray | int = FIRST_DATA_LINE
     note = None
     if sniffed.lines != table.num_rows + 1:
-        lines, note = _line_map(path, sniffed, found, table.num_rows)
+        lines, note = _line_map(path, sniffed, found, table.num_rows, kind)
     return table, by_name, sniffed.delimiter, lines, note
 
 
