@@ -137,7 +137,7 @@ def test_bad_cell_exit_2(write):
     deals = write("deals.csv", "deal_id,close_date,amount\nD1,2024-02-30,10\n")
     result = run("report", "--spend", str(TINY / "spend.csv"), "--deals", str(deals))
     assert result.exit_code == 2
-    assert result.stderr == (f"Error: {deals}, row 2, column 'close_date': cannot read "
+    assert result.stderr == (f"Error: {deals}, line 2, column 'close_date': cannot read "
                              "'2024-02-30' as a date (expected YYYY-MM-DD or DD/MM/YYYY)\n")
 
 

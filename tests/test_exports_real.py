@@ -61,7 +61,7 @@ def test_mixed_currencies_without_rates_is_an_error(write):
 def test_currency_without_rate_blocks(write):
     spend = write("spend.csv", "campaign,date,amount,currency\nA,2024-01-01,100,EUR\n")
     deals = write("deals.csv", "deal_id,close_date,amount,currency\nD1,2024-02-01,10,JPY\n")
-    with pytest.raises(roiclock.InputError, match="row 2, column 'currency': no rate for "
+    with pytest.raises(roiclock.InputError, match="line 2, column 'currency': no rate for "
                                                   "currency 'JPY'"):
         roiclock.run_report(spend, deals, currency={"base": "EUR", "rates": {"USD": 0.9}})
 
@@ -90,7 +90,7 @@ def test_ambiguous_dates_are_an_error(write):
 
 @pytest.mark.parametrize("amount,expected", [
     ('"$1,234.56"', 1234.56), ('"1 234,56 €"', 1234.56), ("(120.00)", -120.0),
-    ('"1.234,56"', 1234.56), ("1234", 1234.0), ('"£2,000"', 2000.0), ("7.5", 7.5),
+    ('"1.234,56"', 1234.56), ("1234", 1234.0), ('"£2,000.00"', 2000.0), ("7.5", 7.5),
 ])
 def test_amount_forms(write, amount, expected):
     deals = write("deals.csv", f"deal_id,close_date,amount,stage\nD1,2024-06-01,{amount},lost\n")

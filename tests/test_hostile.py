@@ -23,30 +23,30 @@ def run_with(tmp_path, spend=SPEND, deals=DEALS, *extra):
 CASES = [
     ("empty file", dict(deals=""), "deals.csv: the file is empty"),
     ("header only", dict(deals="deal_id,close_date,amount\n"),
-     "deals.csv, row 2: no data rows (the file has only a header)"),
+     "deals.csv, line 2: no data rows (the file has only a header)"),
     ("one column", dict(deals="deal_id\nD1\n"), "deals.csv: missing column 'close_date'"),
     ("binary", dict(spend=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"),
-     "spend.csv: not a text file (binary content)"),
+     "spend.csv, line 3: not a text file (binary content)"),
     ("huge amount", dict(deals="deal_id,close_date,amount\nD1,2024-03-01,1e300\n"),
-     "deals.csv, row 2, column 'amount': amount 1e+300 is implausibly large"),
+     "deals.csv, line 2, column 'amount': amount 1e300 is implausibly large"),
     ("NaN amount", dict(spend="campaign,date,amount\nA,2024-01-01,NaN\n"),
-     "spend.csv, row 2, column 'amount': cannot read 'nan' as an amount"),
+     "spend.csv, line 2, column 'amount': cannot read 'NaN' as an amount"),
     ("inf amount", dict(deals="deal_id,close_date,amount\nD1,2024-03-01,inf\n"),
-     "deals.csv, row 2, column 'amount': 'inf' is not a finite number"),
+     "deals.csv, line 2, column 'amount': cannot read 'inf' as an amount"),
     ("text amount", dict(deals="deal_id,close_date,amount\nD1,2024-03-01,ten\n"),
-     "deals.csv, row 2, column 'amount': cannot read 'ten' as an amount"),
+     "deals.csv, line 2, column 'amount': cannot read 'ten' as an amount"),
     ("date in 1900", dict(spend="campaign,date,amount\nA,1900-01-01,5\n"),
-     "spend.csv, row 2, column 'date': date 1900-01-01 is out of range"),
+     "spend.csv, line 2, column 'date': date 1900-01-01 is out of range"),
     ("date in 2200", dict(deals="deal_id,close_date,amount\nD1,2200-01-01,5\n"),
-     "deals.csv, row 2, column 'close_date': date 2200-01-01 is out of range"),
+     "deals.csv, line 2, column 'close_date': date 2200-01-01 is out of range"),
     ("bad date", dict(deals="deal_id,close_date,amount\nD1,yesterday,5\n"),
-     "deals.csv, row 2, column 'close_date': cannot read 'yesterday' as a date"),
+     "deals.csv, line 2, column 'close_date': cannot read 'yesterday' as a date"),
     ("unknown stage", dict(deals="deal_id,close_date,amount,stage\nD1,2024-03-01,5,maybe\n"),
-     "deals.csv, row 2, column 'stage': unknown stage 'maybe'"),
+     "deals.csv, line 2, column 'stage': unknown stage 'maybe'"),
     ("ragged rows", dict(deals="deal_id,close_date,amount\nD1,2024-03-01,5,extra,cells\n"),
-     "deals.csv: cannot read as CSV"),
+     "deals.csv, line 2: 5 values where the header has 3 columns"),
     ("utf-16", dict(deals="deal_id,close_date,amount\n".encode("utf-16")),
-     "deals.csv: not a text file"),
+     "deals.csv, line 1: not a text file"),
 ]
 
 
@@ -60,8 +60,8 @@ def test_hostile_input(tmp_path, name, files, expected):
 
 
 @pytest.mark.parametrize("deals,expected", [
-    (DEALS + "D1,2024-03-02,3\n", "row 3, column 'deal_id': duplicate deal_id 'D1'"),
-    (DEALS + "D2,2024-03-02,\n", "row 3, column 'amount': empty amount for a won deal"),
+    (DEALS + "D1,2024-03-02,3\n", "line 3, column 'deal_id': duplicate deal_id 'D1'"),
+    (DEALS + "D2,2024-03-02,\n", "line 3, column 'amount': empty amount for a won deal"),
 ])
 def test_rejections_pass_unless_strict(tmp_path, deals, expected):
     lenient = run_with(tmp_path, SPEND, deals)

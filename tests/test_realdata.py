@@ -22,7 +22,7 @@ def test_maven_export_maps_and_names_unmapped_stage(write):
     with pytest.raises(InputError) as info:
         roiclock.load(spend, PIPELINE, settings=settings)
     message = str(info.value)
-    assert "sales_pipeline.csv, row " in message and "column 'stage'" in message
+    assert "sales_pipeline.csv, line " in message and "column 'stage'" in message
     assert "unknown stage 'Engaging'" in message or "unknown stage 'Prospecting'" in message
 
 

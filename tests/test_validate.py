@@ -39,18 +39,18 @@ def rejected(write, **files):
 
 def test_bad_date_names_file_row_column(write, tmp_path):
     msg = error(write, deals="deal_id,close_date,amount\nD1,2024-03-01,10\nD2,2024-13-01,5\n")
-    assert msg == (f"{tmp_path / 'deals.csv'}, row 3, column 'close_date': "
+    assert msg == (f"{tmp_path / 'deals.csv'}, line 3, column 'close_date': "
                    "cannot read '2024-13-01' as a date (expected YYYY-MM-DD or DD/MM/YYYY)")
 
 
 def test_bad_amount(write):
     msg = error(write, spend="campaign,date,amount\nA,2024-01-01,100\nA,2024-01-02,12abc\n")
-    assert msg.endswith("spend.csv, row 3, column 'amount': cannot read '12abc' as an amount")
+    assert msg.endswith("spend.csv, line 3, column 'amount': cannot read '12abc' as an amount")
 
 
 def test_bad_rows_are_counted(write):
     msg = error(write, spend="campaign,date,amount\nA,x,1\nA,y,2\n")
-    assert "row 2, column 'date'" in msg and "(2 rows like this)" in msg
+    assert "line 2, column 'date'" in msg and "(2 rows like this)" in msg
 
 
 def test_missing_column(write):
@@ -72,13 +72,13 @@ def test_negative_spend_is_rejected(write):
 def test_duplicate_deal_is_rejected(write):
     r = rejected(write, deals=DEALS + "D1,2024-03-02,3\n")
     assert r[["row", "reason", "message"]].values.tolist() == [
-        [3, "duplicate deal_id", "duplicate deal_id 'D1' (first on row 2)"]]
+        [3, "duplicate deal_id", "duplicate deal_id 'D1' (first on line 2)"]]
 
 
 def test_strict_names_the_first_rejection(write):
     msg = error(write, deals=DEALS + "D1,2024-03-02,3\n", strict=True)
-    assert msg.endswith("deals.csv, row 3, column 'deal_id': duplicate deal_id 'D1' "
-                        "(first on row 2)")
+    assert msg.endswith("deals.csv, line 3, column 'deal_id': duplicate deal_id 'D1' "
+                        "(first on line 2)")
 
 
 def test_unknown_stage(write):
@@ -106,7 +106,7 @@ def test_margin_must_be_fraction(write):
 
 def test_one_channel_per_campaign(write):
     msg = error(write, spend="campaign,channel,date,amount\nA,x,2024-01-01,1\nA,y,2024-01-02,1\n")
-    assert "row 3, column 'channel': campaign has more than one channel" in msg
+    assert "line 3, column 'channel': campaign has more than one channel" in msg
 
 
 def test_column_mapping(write):

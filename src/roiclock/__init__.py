@@ -4,39 +4,80 @@ The flow is load -> validate -> attribute -> mature -> project -> render/export;
 a module (:mod:`roiclock.loading`, :mod:`roiclock.validation`, :mod:`roiclock.attribution`,
 :mod:`roiclock.mature`, :mod:`roiclock.projection`, ...) and every step is a function here.
 ``run_report`` does what ``roiclock report`` does.
+
+The names below are imported on first use (``roiclock.run_report`` imports pandas then), so
+that ``import roiclock`` itself is instant: the command's entry point (:mod:`roiclock.entry`)
+sets up its signal handling before any heavy import.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .api import (
-                  Explanation,
-                  LagReport,
-                  ProjectReport,
-                  Report,
-                  Validation,
-                  load,
-                  read,
-                  run_explain,
-                  run_lag,
-                  run_project,
-                  run_report,
-                  run_validate,
-                  sample_paths,
-)
-from .attribution import attribute
-from .config import Settings, load_settings
-from .export import to_csv, to_json
-from .mature import maturity
-from .models import MODELS
-from .paths import campaigns
-from .projection import backtest, develop, project, triangle
-from .schema import InputError
-from .survival import lag
-from .validation import Inputs, validate
-from .words import headline
+# public name -> the module that defines it
+_WHERE = {
+    **dict.fromkeys(["Explanation", "LagReport", "ProjectReport", "Report", "Validation", "load",
+                     "read", "run_explain", "run_lag", "run_project", "run_report",
+                     "run_validate", "sample_paths"], "api"),
+    "attribute": "attribution",
+    "Settings": "config", "load_settings": "config",
+    "to_csv": "export", "to_json": "export",
+    "campaigns": "paths", "maturity": "mature",
+    "MODELS": "models",
+    "backtest": "projection", "develop": "projection", "project": "projection",
+    "triangle": "projection",
+    "InputError": "schema",
+    "lag": "survival",
+    "Inputs": "validation", "validate": "validation",
+    "headline": "words",
+}
 
 __all__ = ["Explanation", "Inputs", "InputError", "LagReport", "MODELS", "ProjectReport",
            "Report", "Settings", "Validation", "attribute", "backtest", "campaigns", "develop",
            "headline", "lag", "load", "load_settings", "maturity", "project", "read",
            "run_explain", "run_lag", "run_project", "run_report", "run_validate",
            "sample_paths", "to_csv", "to_json", "triangle", "validate", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'roiclock' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from .api import (
+        Explanation,
+        LagReport,
+        ProjectReport,
+        Report,
+        Validation,
+        load,
+        read,
+        run_explain,
+        run_lag,
+        run_project,
+        run_report,
+        run_validate,
+        sample_paths,
+    )
+    from .attribution import attribute
+    from .config import Settings, load_settings
+    from .export import to_csv, to_json
+    from .mature import campaigns, maturity
+    from .models import MODELS
+    from .projection import backtest, develop, project, triangle
+    from .schema import InputError
+    from .survival import lag
+    from .validation import Inputs, validate
+    from .words import headline

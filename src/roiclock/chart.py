@@ -8,6 +8,7 @@ Output is deterministic: fixed size, fonts and hash salt, no dates in the file m
 from __future__ import annotations
 
 import io
+import logging
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,11 @@ FORMATS = ("png", "svg")
 
 
 def _matplotlib():
+    # matplotlib reports a config or cache folder it cannot write (a read-only HOME or
+    # MPLCONFIGDIR) and the font cache it builds through logging, on stderr: roiclock's
+    # stderr is one line per message, so those notes are dropped (it then uses a temporary
+    # folder, which it removes at exit)
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -58,6 +64,8 @@ def figure(points: pd.DataFrame, title: str, confidence: float):
     ax.set_xlabel("months since launch")
     ax.set_ylabel("ROI (%)")
     ax.set_xticks(months)
+    if months.min() == months.max():  # one month: give the axis a width of its own
+        ax.set_xlim(months.min() - 1, months.max() + 1)
     ax.set_title(title, loc="left")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="lower right", frameon=False)

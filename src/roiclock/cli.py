@@ -1,15 +1,28 @@
 """The ``roiclock`` command: parse options, call the library, render. Nothing else.
 
-Exit codes: 0 success; 2 bad input or usage (one line on stderr naming file, row and column);
-1 unexpected failure.
+Exit codes: 0 success; 2 bad input or usage (one line on stderr naming file, line and column);
+1 unexpected failure (out of memory, a full disk: one line too); 130 interrupted (SIGINT),
+143 terminated (SIGTERM, see :mod:`roiclock.entry`); 141 when the reader of standard output
+went away (``| head``), quietly, as a tool killed by SIGPIPE.
+
+Whatever happens, stderr gets at most one line per message: no traceback, no Python or
+matplotlib warning, no usage text.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
 import functools
 import inspect
 import io
+import math
+import os
+import re
+import stat
 import sys
+import unicodedata
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -21,20 +34,21 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from . import __version__
-from .api import run_explain, run_lag, run_project, run_report, run_validate
+from . import __version__, render
+from .api import run_explain, run_lag, run_project, run_report, run_validate, sample_paths
 from .chart import TITLE, image
-from .config import BASES
+from .config import BASES, MAX_MONTHS
 from .export import FORMATS, stamped, write_atomic
 from .mature import BY
 from .models import MODELS
+from .outputs import check as check_outputs
+from .outputs import write_all
 from .page import html as page
 from .periods import PERIODS
 from .projection import COHORTS
 from .render import (
     Stages,
     backtest_line,
-    print_error,
     print_explanation,
     print_lag,
     print_project,
@@ -92,23 +106,185 @@ class OneLineGroup(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
-        try:
-            code = super().main(*args, **kwargs)
-        except typer.TyperException as exc:  # typer's usage errors (typer >= 0.29)
-            print_error(Console(stderr=True, highlight=False), usage_message(exc))
-            sys.exit(exc.exit_code)
-        except typer.Abort:
-            sys.exit(130)
+        if sys.stdout is None:  # started with standard output closed (>&-)
+            sys.stdout = ClosedStream()
+        degrade_stdout()
+        with warnings.catch_warnings():  # a library warning is never a second stderr line
+            warnings.simplefilter("ignore")
+            try:
+                code = super().main(*args, **kwargs)
+            except typer.TyperException as exc:  # typer's usage errors (typer >= 0.29)
+                context = getattr(exc, "ctx", None)
+                if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
+                    # bare `roiclock`: the help on stdout, one line on stderr
+                    sys.stdout.write(context.get_help() + "\n")
+                    print_error(Console(stderr=True, highlight=False),
+                                "no command given (the help above lists them)")
+                    sys.exit(exc.exit_code)
+                print_error(Console(stderr=True, highlight=False), usage_message(exc))
+                sys.exit(exc.exit_code)
+            except typer.Abort:
+                print_error(Console(stderr=True, highlight=False), "interrupted")
+                sys.exit(130)
+            except BrokenPipeError:
+                quiet_pipe()
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# Standard output: only the command line writes it.
+
+
+def to_stdout(text: str) -> None:
+    """Write ``text`` to standard output as UTF-8 bytes and flush (errors raise)."""
+    stream = sys.stdout
+    stream.flush()
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text-only stream (a test harness): write text
+        stream.write(text)
+        stream.flush()
+        return
+    write_all(buffer, text.encode("utf-8"))
+    buffer.flush()
+
+
+class ClosedStream(io.TextIOBase):
+    """Standard output when the process was started without one (``>&-``): every write is an
+    error (so a run writing there fails in one line), while runs writing to files go on."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class CheckedStream:
+    """A text stream (standard output, as rich sees it) whose every write is complete or
+    raises: text is encoded with the stream's own encoding and error handler, then written
+    to its byte buffer in full. Everything else (isatty, encoding, fileno) is the stream's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        buffer = getattr(self._stream, "buffer", None)
+        if buffer is None:
+            return self._stream.write(text)
+        self._stream.flush()
+        write_all(buffer, text.encode(self._stream.encoding or "utf-8",
+                                       self._stream.errors or "strict"))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+        buffer = getattr(self._stream, "buffer", None)
+        if buffer is not None:
+            buffer.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def finish_stdout() -> None:
+    """Flush standard output and, when it is a regular file, fsync it: a full disk or a
+    quota reported late still raises here, before the exit code says success."""
+    stream = sys.stdout
+    stream.flush()
+    try:
+        fd = stream.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return
+    if regular:
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.EROFS, errno.ENOTSUP):
+                raise
+
+
+# Table characters and their ASCII stand-ins, for a terminal or file whose encoding lacks them
+# (PYTHONIOENCODING=ascii, LANG=C): the table degrades instead of failing half-way.
+ASCII = {"…": "...", "─": "-", "━": "-", "│": "|", "┃": "|", "█": "#", "▁": "_", "▂": "_",
+         "▃": "-", "▄": "-", "▅": "=", "▆": "=", "▇": "#", "’": "'", "‘": "'", "“": '"',
+         "”": '"', "–": "-", "—": "-", "×": "x", "→": "->", "≤": "<=", "≥": ">=", "€": "EUR",
+         "£": "GBP", "¥": "JPY", "\u00a0": " ", "\u202f": " "}
+DEGRADE = "roiclock.degrade"
+
+
+def _degrade(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for char in exc.object[exc.start:exc.end]:
+        stand_in = ASCII.get(char)
+        if stand_in is None:  # an accented letter loses its accent, anything else is '?'
+            stand_in = (unicodedata.normalize("NFKD", char).encode("ascii", "ignore")
+                        .decode("ascii") or "?")
+        out.append(stand_in)
+    return "".join(out), exc.end
+
+
+codecs.register_error(DEGRADE, _degrade)
+
+
+def degrade_stdout() -> None:
+    """When standard output cannot encode every character (not UTF-8), replace the table's
+    characters with ASCII stand-ins instead of failing. csv and json bypass this: they are
+    written as UTF-8 bytes, whatever the terminal's encoding (see :func:`outputs.to_stdout`)."""
+    stream = sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if encoding.startswith("utf") or not hasattr(stream, "reconfigure"):
+        return
+    try:
+        stream.reconfigure(errors=DEGRADE)
+    except (ValueError, OSError, io.UnsupportedOperation):
+        pass
+
+
+def quiet_pipe() -> None:
+    """The reader of standard output went away (``roiclock report | head -1``): stop quietly
+    with 141 (128 + SIGPIPE), what the shell reports for a tool killed by SIGPIPE."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second EPIPE when Python flushes at exit
+    except (OSError, ValueError, AttributeError):
+        pass
+    sys.exit(141)
+
+
+def print_error(console: Console, message: str, prefix: str = "Error: ") -> None:
+    """One message, on one line whatever it holds: a newline or another control character in
+    a file name or a value is shown escaped (``\\n``), never as a line break."""
+    render.print_error(console, printable(message), prefix=prefix)
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def usage_message(exc: typer.TyperException) -> str:
     """A usage error in roiclock's words: ``--by: 'x' is not one of 'campaign', ...``."""
     param = getattr(exc, "param", None)
-    text = exc.message.replace("Value error, ", "")
+    text = _cut_quoted(exc.message.replace("Value error, ", ""))
     if isinstance(exc, typer.BadParameter) and getattr(param, "opts", None):
         return f"{param.opts[0]}: {text}"  # type: ignore[union-attr]
-    return exc.format_message()
+    return _cut_quoted(" ".join(exc.format_message().split()))
+
+
+def _cut_quoted(text: str) -> str:
+    """A value quoted in a usage message cut to 40 characters, the message to 200 (never a
+    pasted file back)."""
+    text = re.sub(r"'([^']{40})[^']+'", r"'\1…'", text)
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 app = typer.Typer(cls=OneLineGroup, add_completion=False, no_args_is_help=True,
@@ -120,10 +296,10 @@ app = typer.Typer(cls=OneLineGroup, add_completion=False, no_args_is_help=True,
 class Common:
     """The options every command takes (see :data:`COMMON`)."""
 
-    spend: Path | None
-    deals: Path | None
-    touches: Path | None
-    config: Path | None
+    spend: str | None
+    deals: str | None
+    touches: str | None
+    config: str | None
     preset: Enum | None
     model: Enum | None
     windows: str | None
@@ -131,15 +307,36 @@ class Common:
     data_through: str | None
     basis: Enum | None
     format: Enum
-    output: Path | None
+    output: str | None
     strict: bool
-    rejects: Path | None
+    rejects: str | None
     quiet: bool
+
+    def inputs(self) -> dict[str, str | None]:
+        """The files read, by option (the sample data's when no input file is given)."""
+        files = {"spend": self.spend, "deals": self.deals, "touches": self.touches,
+                 "config": self.config}
+        if self.spend is None and self.deals is None and self.touches is None:
+            files.update({kind: str(path) for kind, path in sample_paths().items()})
+        return files
+
+    def check_paths(self, **outputs: str | None) -> None:
+        """Refuse, before any work, an empty or directory input path and any output that
+        cannot be written or would overwrite an input, the config or another output."""
+        for option, path in self.inputs().items():
+            if path is not None and str(path) in ("", "."):
+                raise InputError("the path is empty" if str(path) == "" else
+                                 "expected a file, got a directory", option=option)
+            if path is not None and Path(path).is_dir():
+                raise InputError(f"{path} is a directory, not a file", option=option)
+        check_outputs({"output": self.output, "rejects": self.rejects, **outputs},
+                      self.inputs(), stdout=self.output is None)
 
     def library_args(self) -> dict[str, Any]:
         """The options as keyword arguments of the run_* functions."""
-        return dict(spend=self.spend, deals=self.deals, touches=self.touches,
-                    config=self.config, preset=_value(self.preset), model=_value(self.model),
+        return dict(spend=_path(self.spend), deals=_path(self.deals),
+                    touches=_path(self.touches), config=_path(self.config),
+                    preset=_value(self.preset), model=_value(self.model),
                     windows=parse_months(self.windows),
                     as_of=parse_date(self.as_of, "--as-of"),
                     data_through=parse_date(self.data_through, "--data-through"),
@@ -159,10 +356,19 @@ class Common:
         terminal; then write --rejects and (``warn``) warn about rejected rows and data
         quality on stderr."""
         args = {**self.library_args(), **kwargs}
-        with Stages(Console(stderr=True), self.quiet) as stages:
-            result = function(**args, progress=stages)
+        try:
+            with Stages(Console(stderr=True), self.quiet) as stages:
+                result = function(**args, progress=stages)
+        except InputError as exc:
+            # a blocking rejection: the rejects file still lists what blocked
+            rejects = getattr(exc, "rejects", None)
+            if self.rejects is not None and rejects is not None:
+                write_file(self.rejects, FORMATS["csv"](rejects))
+            raise
         if self.rejects is not None:
-            write_atomic(self.rejects, FORMATS["csv"](result.inputs.rejects))
+            write_file(self.rejects, FORMATS["csv"](result.inputs.rejects))
+        for note in getattr(result.inputs, "notes", ()):
+            self.note(f"Note: {note}")
         if warn:
             self.warn(result)
         notice = horizon_notice(result.inputs)
@@ -173,7 +379,7 @@ class Common:
     def warn(self, result: Any) -> None:
         """Warn (unless --quiet) about rows that were rejected and about data quality."""
         warning = rejection_warning(result.inputs)
-        if warning:
+        if warning and getattr(result, "problem", None) is None:  # else the error says it
             self.note(warning)
         for message in result.inputs.warnings["message"]:
             self.note(f"Warning: {message}.")
@@ -193,23 +399,63 @@ class Common:
                 table = stamped(table, inputs.as_of, inputs.data_through)
             _emit(FORMATS[fmt](table), self.output)
         elif self.output is None:
-            show(Console())
+            try:
+                show(Stdout())
+                finish_stdout()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise WriteFailure("standard output", exc) from None
         else:
             buffer = io.StringIO()
             show(Console(file=buffer, width=120, color_system=None))
-            write_atomic(self.output, buffer.getvalue())
+            write_file(self.output, buffer.getvalue())
+
+
+class Stdout(Console):
+    """The terminal view's console: every write to standard output complete or an error
+    (:class:`CheckedStream`); a closed pipe is :func:`quiet_pipe` (exit 141), not rich's
+    exit 1."""
+
+    def __init__(self) -> None:
+        super().__init__(file=CheckedStream(sys.stdout))  # type: ignore[arg-type]
+
+    def on_broken_pipe(self) -> None:
+        quiet_pipe()
+
+
+class WriteFailure(Exception):
+    """An output could not be written (a full disk, a quota, an I/O error): exit 1."""
+
+    def __init__(self, where: str, exc: OSError):
+        super().__init__(f"cannot write {where}: {exc.strerror or exc}")
+
+
+def write_file(path: str | Path, data: str | bytes) -> None:
+    """Write an output file (see :func:`roiclock.outputs.write`); a failing disk is a
+    :class:`WriteFailure`."""
+    try:
+        write_atomic(path, data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise WriteFailure(str(path), exc) from None
 
 
 def _value(choice: Enum | None) -> str | None:
     return None if choice is None else str(choice.value)
 
 
+def _path(text: str | None) -> Path | None:
+    return None if text is None else Path(text)
+
+
 # Options every command takes, defined once and added to each command by @command.
 COMMON = [
-    ("spend", Path | None, typer.Option(None, help="Spend file (CSV or Parquet).")),
-    ("deals", Path | None, typer.Option(None, help="Deals file (CSV or Parquet).")),
-    ("touches", Path | None, typer.Option(None, help="Touches file; enables multi-touch.")),
-    ("config", Path | None, typer.Option(None, help="Settings YAML (default: packaged).")),
+    ("spend", str | None, typer.Option(None, help="Spend file (CSV or Parquet).")),
+    ("deals", str | None, typer.Option(None, help="Deals file (CSV or Parquet).")),
+    ("touches", str | None, typer.Option(None, help="Touches file; enables multi-touch.")),
+    ("config", str | None, typer.Option(None, help="Settings YAML (default: packaged).")),
     ("preset", Preset | None, typer.Option(None, help="Column/stage preset.")),
     ("model", Model | None, typer.Option(None, help="Attribution model.")),
     ("windows", str | None, typer.Option(None, help="Months after launch, e.g. 3,6,9,12.")),
@@ -220,12 +466,16 @@ COMMON = [
                                      "their latest event).")),
     ("basis", Basis | None, typer.Option(None, help="Return basis.")),
     ("format", Format, typer.Option("table", "--format", help="Output format.")),
-    ("output", Path | None, typer.Option(None, help="Write here (atomically), not stdout.")),
+    ("output", str | None, typer.Option(None, help="Write here (atomically), not stdout.")),
     ("strict", bool, typer.Option(False, "--strict", help="Any rejected row: exit code 2.")),
-    ("rejects", Path | None, typer.Option(
+    ("rejects", str | None, typer.Option(
         None, help="Write the rejected rows (row number, column, reason) to this CSV.")),
     ("quiet", bool, typer.Option(False, "--quiet", help="No notes or warnings on stderr.")),
 ]
+
+
+# A command's own options that name an output file: checked with --output and --rejects.
+OUTPUTS = ("html", "backtest_output")
 
 
 def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -240,7 +490,13 @@ def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable
         @functools.wraps(func)
         def wrapper(**kwargs: Any) -> None:
             common = Common(**{option: kwargs.pop(option) for option, _, _ in COMMON})
-            run(lambda: func(common=common, **kwargs))
+            outputs = {name: kwargs[name] for name in OUTPUTS if name in kwargs}
+
+            def action() -> None:
+                common.check_paths(**outputs)
+                func(common=common, **kwargs)
+
+            run(action)
 
         wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared)
@@ -262,13 +518,33 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """roiclock: campaign ROI measured at the right time after launch."""
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """A value as given, cut to ``limit`` characters (never a whole pasted file back)."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
 def parse_months(text: str | None, option: str = "--windows") -> list[int] | None:
     if text is None:
         return None
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        months = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise InputError(f"{option}: expected whole months like 3,6,9,12, got '{text}'") from None
+        raise InputError(f"{option}: expected whole months like 3,6,9,12, got "
+                         f"'{_shown(text)}'") from None
+    if any(not 0 < m <= MAX_MONTHS for m in months):
+        raise InputError(f"{option}: expected positive months (at most {MAX_MONTHS}), got "
+                         f"'{_shown(text)}'")
+    return months
+
+
+def check_number(value: float, option: str, what: str, low: float, high: float,
+                 low_open: bool = True) -> None:
+    """Refuse NaN, infinities and values outside [low, high] (``low`` excluded when
+    ``low_open``) for a numeric option: ``what`` says what is expected."""
+    inside = math.isfinite(value) and (value > low if low_open else value >= low) \
+        and value <= high
+    if not inside:
+        raise InputError(f"expected {what}, got {_shown(str(value))}", option=option)
 
 
 def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
@@ -277,15 +553,24 @@ def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
     try:
         return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
     except (ValueError, TypeError):
-        raise InputError(f"{option}: expected a date YYYY-MM-DD, got '{text}'") from None
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got '{_shown(text)}'") \
+            from None
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: str | None) -> None:
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            to_stdout(text)
+            finish_stdout()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise WriteFailure("standard output", exc) from None
     else:
-        write_atomic(output, text)
+        write_file(output, text)
+
+
+MEMORY_ERRNOS = (errno.ENOMEM,)
 
 
 def run(action: Callable[[], None]) -> None:
@@ -293,14 +578,39 @@ def run(action: Callable[[], None]) -> None:
     err = Console(stderr=True, highlight=False)
     try:
         action()
+        finish_stdout()
     except InputError as exc:
         message = str(exc) if exc.option is None else f"{flag(exc.option)}: {exc.reason}"
         print_error(err, message)
         raise typer.Exit(code=2) from None
     except (typer.Exit, typer.Abort):
         raise
+    except BrokenPipeError:
+        quiet_pipe()
+    except KeyboardInterrupt:
+        print_error(err, "interrupted")
+        raise typer.Exit(code=130) from None
+    except MemoryError:
+        print_error(err, "out of memory: these inputs need more memory than roiclock may use "
+                         "here (see ulimit -v)")
+        raise typer.Exit(code=1) from None
+    except WriteFailure as exc:
+        print_error(err, str(exc))
+        raise typer.Exit(code=1) from None
+    except OSError as exc:
+        if exc.errno in MEMORY_ERRNOS:
+            print_error(err, f"out of memory: {exc.strerror}")
+        else:
+            print_error(err, f"unexpected failure: {type(exc).__name__}: {_shown(str(exc), 200)}")
+        raise typer.Exit(code=1) from None
     except Exception as exc:
-        print_error(err, f"unexpected failure: {type(exc).__name__}: {exc}")
+        text = " ".join(str(exc).split())  # one line, whatever the exception says
+        if "can't start new thread" in text or (  # no memory for a thread or a library
+                isinstance(exc, ImportError) and "failed to map segment" in text):
+            print_error(err, "out of memory: cannot start a thread or load a library (see "
+                             "ulimit -v)")
+            raise typer.Exit(code=1) from None
+        print_error(err, f"unexpected failure: {type(exc).__name__}: {_shown(text, 200)}")
         raise typer.Exit(code=1) from None
 
 
@@ -310,7 +620,7 @@ def report(
     by: By = typer.Option(By.campaign, help="Rows: one per campaign, channel or the "
                                             "portfolio."),
     kpis: bool = typer.Option(False, "--kpis", help="Also show the leading indicators."),
-    html: Path | None = typer.Option(None, help="Also write a one-page HTML report here."),
+    html: str | None = typer.Option(None, help="Also write a one-page HTML report here."),
     period: Period | None = typer.Option(None, help=PERIOD_HELP),
     to_date: bool = typer.Option(False, "--to-date", help="Also cost and return so far, any "
                                                          "age (not comparable across ages)."),
@@ -325,7 +635,7 @@ def report(
     if fallback:
         common.note(fallback)
     if html is not None:
-        write_atomic(html, page(result))
+        write_file(html, page(result))
     common.deliver(result.table,
                    lambda c: print_report(result, c, kpis=kpis, quiet=common.quiet),
                    result.inputs)
@@ -347,6 +657,9 @@ def lag_command(
     """Time from first touch to close: share of eventual wins closed by each month."""
     common.unused("lag counts deals and their closing times: it attributes no return, "
                   "so it takes no model, windows or basis", "model", "windows", "basis")
+    check_number(horizon, "horizon_months", f"positive months (at most {MAX_MONTHS})", 0,
+                 MAX_MONTHS)
+    check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
     result = common.run(run_lag, by=by.value, months=parse_months(months, "--months") or [],
                         horizon_months=horizon, start=start.value, confidence=confidence,
                         period=_value(period))
@@ -362,7 +675,7 @@ def project(
                                                     "largest window)."),
     confidence: float = typer.Option(0.8, help="Interval level, e.g. 0.8."),
     backtest: int = typer.Option(0, help="Hide the last K months, project, compare."),
-    backtest_output: Path | None = typer.Option(
+    backtest_output: str | None = typer.Option(
         None, help="With csv/json: write the backtest records here."),
     period: Period | None = typer.Option(None, help=PERIOD_HELP),
 ) -> None:
@@ -372,6 +685,10 @@ def project(
     if backtest_output is not None and common.format.value not in FORMATS:
         raise InputError("--backtest-output: the table view prints the backtest; the file is "
                          "for --format csv or json")
+    _check_target(target)
+    check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
+    check_number(backtest, "backtest_months", f"months >= 0 (at most {MAX_MONTHS})", 0,
+                 MAX_MONTHS, low_open=False)
     result = common.run(run_project, cohort=cohort.value, target=target,
                         confidence=confidence, backtest_months=backtest,
                         period=_value(period))
@@ -380,7 +697,7 @@ def project(
     fmt = common.format.value
     if result.backtest is not None and fmt in FORMATS:
         if backtest_output is not None:
-            write_atomic(backtest_output, FORMATS[fmt](stamped(
+            write_file(backtest_output, FORMATS[fmt](stamped(
                 result.backtest, result.backtest_as_of, result.inputs.data_through)))
         else:
             common.note(backtest_line(result))
@@ -409,15 +726,23 @@ def chart(
 ) -> None:
     """The ROI curve as an image: --output roi.png or roi.svg (measured solid, projected
     dashed with its interval band, break-even and the month most marketers measure)."""
-    output = common.output
+    output = None if common.output is None else Path(common.output)
     if output is None or output.suffix.lower().lstrip(".") not in ("png", "svg"):
         raise InputError("--output: give the image file, ending in .png or .svg")
     common.unused("chart draws an image; its format comes from the --output file's suffix "
                   "(.png or .svg)", "format")
+    _check_target(target)
+    check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
     result = common.run(run_project, target=target, confidence=confidence,
                         period=_value(period))
-    write_atomic(output, image(result.projection.curve, TITLE, result.projection.confidence,
+    write_file(output, image(result.projection.curve, TITLE, result.projection.confidence,
                                output.suffix.lower().lstrip(".")))
+
+
+def _check_target(target: int | None) -> None:
+    if target is not None and not 0 < target <= MAX_MONTHS:
+        raise InputError(f"expected a positive number of months (at most {MAX_MONTHS}), got "
+                         f"{_shown(str(target))}", option="target")
 
 
 @command()
@@ -427,6 +752,9 @@ def explain(
 ) -> None:
     """Why the Markov model credits what it does: removal effects and the top paths
     (--model markov is implied)."""
+    if not 0 <= top <= 10**9:
+        raise InputError(f"expected a count from 0 to 1e9, got {_shown(str(top))}",
+                         option="top")
     if common.model is not None and common.model.value != "markov":
         raise InputError("--model: explain explains the markov model only")
     common.unused("explain shows the removal effects, which do not depend on windows",

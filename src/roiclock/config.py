@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,15 @@ from .models import MODELS, ROLES, W_SHAPED
 from .schema import COLUMNS, PRESETS, STAGES, InputError
 
 BASES = ("revenue", "margin")
+# Windows, horizons and backtests longer than this can never be measured: dates are read from
+# 1990 to 2099 (see roiclock.validation), so 100 years is already more than any data holds.
+MAX_MONTHS = 1200
+# A settings file is a few lines: a larger or deeply nested one is refused before parsing.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_DEPTH = 10
+# A fully loaded cost is a few times the media spend; past this, costs could overflow to
+# infinity (amounts go up to 1e12 a row) and ROI silently become empty.
+MAX_COST_MULTIPLIER = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -47,20 +57,67 @@ def _fail(message: str, source: str) -> None:
     raise InputError(message, file=source if source != "settings" else None)
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """A setting's value for a message: its repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
+def _number(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+# settings that must be finite numbers (None allowed for default_margin)
+NUMBERS = ("lookback_days", "half_life_days", "position_first", "position_last",
+           "default_margin", "cost_multiplier", "markov_order")
+TEXTS = ("model", "markov_level", "basis", "decimal", "preset")
+
+
+def _types(s: Settings, source: str) -> None:
+    """Each setting of the type it must have, named in the message when it is not."""
+    for name in NUMBERS:
+        value = getattr(s, name)
+        if not (value is None and name == "default_margin") and not _number(value):
+            _fail(f"{name}: expected a finite number, got {shown(value)}", source)
+    for name in TEXTS:
+        value = getattr(s, name)
+        if not isinstance(value, str) and not (value is None and name == "preset"):
+            _fail(f"{name}: expected text, got {shown(value)}", source)
+    if not isinstance(s.windows, tuple) or any(not isinstance(w, int) or isinstance(w, bool)
+                                               for w in s.windows):
+        _fail(f"windows: expected a list of whole months, got {shown(s.windows)}", source)
+    for name in ("columns", "stages", "currency"):
+        if not isinstance(getattr(s, name), dict):
+            _fail(f"{name}: expected a mapping, got {shown(getattr(s, name))}", source)
+    for kind, mapping in s.columns.items():
+        if not isinstance(mapping, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+            _fail(f"columns.{kind}: expected a mapping of column: \"header in the file\", got "
+                  f"{shown(mapping)}", source)
+    rates = s.currency.get("rates")
+    if rates is not None and not isinstance(rates, dict):
+        _fail(f"currency.rates: expected a mapping of code: rate, got {shown(rates)}", source)
+    base = s.currency.get("base")
+    if base is not None and not isinstance(base, str):
+        _fail(f"currency.base: expected a currency code, got {shown(base)}", source)
+
+
 def _check(s: Settings, source: str = "settings") -> None:
-    if not s.windows or any(not isinstance(w, int) or isinstance(w, bool) or w <= 0
-                            for w in s.windows):
-        _fail(f"windows must be positive whole months, got {list(s.windows)}", source)
+    _types(s, source)
+    if not s.windows or any(w <= 0 or w > MAX_MONTHS for w in s.windows):
+        _fail(f"windows must be positive whole months (at most {MAX_MONTHS}), got "
+              f"{shown(s.windows)}", source)
     if list(s.windows) != sorted(set(s.windows)):
-        _fail(f"windows must be increasing without repeats, got {list(s.windows)}", source)
+        _fail(f"windows must be increasing without repeats, got {shown(s.windows)}", source)
     if s.model not in MODELS:
-        _fail(f"unknown model '{s.model}' (choose from {', '.join(MODELS)})", source)
+        _fail(f"unknown model {shown(s.model)} (choose from {', '.join(MODELS)})", source)
     if s.markov_order not in (1, 2, 3):
-        _fail(f"markov_order must be 1, 2 or 3, got {s.markov_order}", source)
+        _fail(f"markov_order must be 1, 2 or 3, got {shown(s.markov_order)}", source)
     if s.markov_level not in ("campaign", "channel"):
-        _fail(f"markov_level must be campaign or channel, got '{s.markov_level}'", source)
+        _fail(f"markov_level must be campaign or channel, got {shown(s.markov_level)}", source)
     if s.basis not in BASES:
-        _fail(f"unknown basis '{s.basis}' (choose from {', '.join(BASES)})", source)
+        _fail(f"unknown basis {shown(s.basis)} (choose from {', '.join(BASES)})", source)
     if not s.lookback_days > 0:
         _fail(f"lookback_days must be > 0, got {s.lookback_days}", source)
     if not s.half_life_days > 0:
@@ -76,31 +133,55 @@ def _check(s: Settings, source: str = "settings") -> None:
               f"got {weights!r}"[:200], source)
     if s.default_margin is not None and not 0 <= s.default_margin <= 1:
         _fail(f"default_margin must be a fraction 0..1, got {s.default_margin}", source)
-    if not s.cost_multiplier >= 0:
-        _fail(f"cost_multiplier must be >= 0, got {s.cost_multiplier}", source)
+    if not 0 <= s.cost_multiplier <= MAX_COST_MULTIPLIER:
+        _fail(f"cost_multiplier must be >= 0 and at most {MAX_COST_MULTIPLIER:,}, got "
+              f"{shown(s.cost_multiplier)}", source)
     if s.preset is not None and s.preset not in PRESETS:
-        _fail(f"unknown preset '{s.preset}' (choose from {', '.join(PRESETS)})", source)
+        _fail(f"unknown preset {shown(s.preset)} (choose from {', '.join(PRESETS)})", source)
     if s.decimal not in ("auto", ".", ","):
-        _fail(f"decimal must be auto, '.' or ',', got '{s.decimal}'", source)
-    if s.dayfirst not in (None, True, False):
-        _fail(f"dayfirst must be true, false or null, got '{s.dayfirst}'", source)
+        _fail(f"decimal must be auto, '.' or ',', got {shown(s.decimal)}", source)
+    if s.dayfirst is not None and not isinstance(s.dayfirst, bool):
+        _fail(f"dayfirst must be true, false or null, got {shown(s.dayfirst)}", source)
     for stage, labels in s.stages.items():
         if stage not in STAGES:
-            _fail(f"stages: unknown stage '{stage}' (won, lost, open)", source)
+            _fail(f"stages: unknown stage {shown(stage)} (won, lost, open)", source)
         if labels != "*" and not isinstance(labels, (list, tuple)):
             _fail(f"stages.{stage}: expected a list of labels or \"*\"", source)
     if set(s.currency) - {"base", "rates"}:
         _fail("currency: expected the keys base and rates", source)
     for code, rate in (s.currency.get("rates") or {}).items():
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not rate > 0:
-            _fail(f"currency.rates.{code}: expected a positive number, got {rate!r}", source)
+        if not _number(rate) or not rate > 0:
+            _fail(f"currency.rates.{shown(code)}: expected a positive number, got {shown(rate)}",
+                  source)
     for kind, mapping in s.columns.items():
         if kind not in COLUMNS:
-            _fail(f"columns: unknown file kind '{kind}' (spend, deals, touches)", source)
+            _fail(f"columns: unknown file kind {shown(kind)} (spend, deals, touches)", source)
         for canonical in mapping:
             if canonical not in COLUMNS[kind]:
-                _fail(f"columns.{kind}: unknown column '{canonical}' "
+                _fail(f"columns.{kind}: unknown column {shown(canonical)} "
                       f"(known: {', '.join(COLUMNS[kind])})", source)
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader without aliases (``*name``: an alias bomb grows without bound) and
+    with a nesting limit (a deeply nested file would exhaust the stack)."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed",
+                                              mark)
+        if self.depth >= MAX_DEPTH:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} deep",
+                                              mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _read_yaml(path: Path | None) -> tuple[dict[str, Any], str]:
@@ -109,19 +190,53 @@ def _read_yaml(path: Path | None) -> tuple[dict[str, Any], str]:
         source = "roiclock defaults"
     else:
         path = Path(path)
-        if not path.is_file():
-            raise InputError("config file not found", file=str(path))
-        text = path.read_text("utf-8")
         source = str(path)
+        if str(path) in ("", "."):
+            raise InputError("the path is empty", option="config")
+        if not path.exists():
+            raise InputError("config file not found", file=source)
+        if path.is_dir():
+            raise InputError("is a directory, not a settings file", file=source)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", file=source) from None
+        if len(data) > MAX_CONFIG_BYTES:
+            raise InputError(f"larger than {MAX_CONFIG_BYTES >> 20} MB: not a settings file",
+                             file=source)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError("not UTF-8 text (save the config as UTF-8)", file=source,
+                             row=data[:exc.start].count(b"\n") + 1) from None
     try:
-        data = yaml.safe_load(text) or {}
+        loaded = yaml.load(text, Loader=_Loader) or {}  # a SafeLoader, aliases refused
     except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise InputError("not valid YAML", file=source,
+        mark = getattr(exc, "problem_mark", None)
+        line = getattr(mark, "line", None)
+        problem = getattr(exc, "problem", None)
+        why = f": {' '.join(str(problem).split())[:80]}" if problem else ""
+        raise InputError(f"not valid YAML{why}", file=source,
                          row=None if line is None else line + 1) from None
-    if not isinstance(data, dict):
+    except RecursionError:
+        raise InputError(f"not valid YAML: nested more than {MAX_DEPTH} deep",
+                         file=source) from None
+    if not isinstance(loaded, dict):
         raise InputError("expected a mapping of settings at the top level", file=source)
-    return data, source
+    return loaded, source
+
+
+def _mapping(values: dict[str, Any], name: str, source: str, parent: str = "") -> dict:
+    """``values[name]`` as a dict (empty when missing or null); an error naming the setting
+    when it is something else."""
+    value = values.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{parent}{name}: expected a mapping, got {shown(value)}",
+                         file=source)
+    return dict(value)
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
@@ -137,16 +252,23 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     if path is not None:
         user, source = _read_yaml(Path(path))
         known = {f.name for f in dataclasses.fields(Settings)}
-        unknown = sorted(set(user) - known)
+        unknown = sorted(str(key) for key in user if key not in known)
         if unknown:
-            raise InputError(f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(known))})",
-                             file=source)
+            raise InputError(f"unknown setting {shown(unknown[0])} "
+                             f"(known: {', '.join(sorted(known))})", file=source)
         values.update(user)
     values.update({k: v for k, v in overrides.items() if v is not None})
-    values["windows"] = tuple(values.get("windows") or ())
-    values["columns"] = {k: dict(v or {}) for k, v in (values.get("columns") or {}).items()}
-    values["stages"] = dict(values.get("stages") or {})
-    values["currency"] = dict(values.get("currency") or {})
+    windows = values.get("windows") or ()
+    if not isinstance(windows, (list, tuple)):
+        raise InputError(f"windows: expected a list of whole months, got {shown(windows)}",
+                         file=source)
+    values["windows"] = tuple(windows)
+    columns = _mapping(values, "columns", source)
+    for kind in list(columns):
+        columns[kind] = _mapping(columns, kind, source, "columns.")
+    values["columns"] = columns
+    values["stages"] = _mapping(values, "stages", source)
+    values["currency"] = _mapping(values, "currency", source)
     preset = PRESETS.get(values.get("preset") or "", {})
     for kind, mapping in preset.get("columns", {}).items():  # the file's own mapping wins
         values["columns"][kind] = {**mapping, **values["columns"].get(kind, {})}
@@ -158,5 +280,6 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
             raise InputError(str(exc), file=source) from None
         raise
     except TypeError as exc:
-        raise InputError(f"bad setting: {exc}", file=source) from None
+        text = " ".join(str(exc).split())[:120]
+        raise InputError(f"bad setting: {text}", file=source) from None
     return settings

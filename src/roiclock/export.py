@@ -13,13 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from . import outputs
 
 MONEY, RATIO, COUNT, DAYS = "money", "ratio", "count", "days"
 # The kind of every numeric column any command exports (a test keeps this complete).
@@ -138,21 +138,7 @@ FORMATS: dict[str, Callable[[pd.DataFrame], str]] = {"csv": to_csv, "json": to_j
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` through a temporary file and a rename: never half
-    a file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` (or bytes) to ``path``: a regular file through a temporary file and a
+    rename (never half a file, the mode of the file replaced kept), a device or pipe in place
+    (see :func:`roiclock.outputs.write`)."""
+    outputs.write(path, text)

@@ -64,23 +64,44 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 # first data line of a file is line 2 (the header is line 1), as a spreadsheet shows it
 FIRST_DATA_LINE = 2
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def shown(text: Any, limit: int = 40) -> str:
+    """A cell or value as a message shows it: at most ``limit`` characters, then how long it
+    was (a 1 MB cell is never printed back, nor mistaken for a number)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"… ({len(text):,} characters)"
+
+
+def is_parquet(file: str | None) -> bool:
+    """True for a Parquet file's name: its rows have numbers (1 = the first), not lines."""
+    return file is not None and str(file).lower().endswith(PARQUET_SUFFIXES)
 
 
 class InputError(Exception):
-    """Bad input or usage: the message is one line naming file, row and column where known,
-    or the argument (``option``: the Python parameter name) that was given a bad value."""
+    """Bad input or usage: the message is one line naming file, line and column where known,
+    or the argument (``option``: the Python parameter name) that was given a bad value.
+
+    ``row`` is the physical line in a CSV file (the header is line 1; blank lines and values
+    spanning lines counted), shown as "line N"; in a Parquet file the row number (the first
+    row is 1), shown as "row N". ``rejects``, when set, holds the rejected rows of a run that
+    stopped on them (what ``--rejects`` writes)."""
 
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None, option: str | None = None):
+                 column: str | None = None, option: str | None = None,
+                 rejects: Any = None):
         self.file, self.row, self.column, self.option = file, row, column, option
-        self.reason = message
+        self.reason, self.rejects = message, rejects
         where = []
         if option is not None:
             where.append(option)
         if file is not None:
             where.append(str(file))
         if row is not None:
-            where.append(f"row {row}")
+            where.append(f"{'row' if is_parquet(file) else 'line'} {row}")
         if column is not None:
             where.append(f"column '{column}'")
         super().__init__((", ".join(where) + ": " if where else "") + message)

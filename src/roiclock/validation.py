@@ -19,7 +19,16 @@ from . import parse
 from .config import Settings
 from .frames import positions, take
 from .loading import RawInputs
-from .schema import COLUMNS, FIRST_DATA_LINE, NO_CHANNEL, RESERVED, STAGES, InputError
+from .schema import (
+    COLUMNS,
+    FIRST_DATA_LINE,
+    NO_CHANNEL,
+    RESERVED,
+    STAGES,
+    InputError,
+    is_parquet,
+    shown,
+)
 
 DATE_UNIT = "datetime64[s]"
 EARLIEST, LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")
@@ -45,12 +54,16 @@ class Inputs:
         is the as-of asked for, or the day after ``data_through`` when that comes first.
     accounting : one row per file: kind, file, read, used, rejected, after_as_of, reopened
     rejects : one row per rejected input row: kind, file, row, column, reason, value, message
+        (``row``: the physical line the row starts on in a CSV file, the row number in a
+        Parquet file)
     data_through : the last day the inputs cover (stated, or the latest event in them)
     asked_as_of : the as-of that was asked for (None: the default, data_through + 1 day)
     warnings : data-quality warnings (kind, file, check, rows, message): the data is usable
         but probably not what was meant; they block only under ``strict``
     cohorts, period : with spend periods (:func:`roiclock.periods.split`), the cohorts that
         stand for campaigns: campaign (the cohort's name), base, period, start, channel
+    notes : what was read as written but is worth saying (identifiers normalized, values
+        over several lines in columns not read), one sentence each
     """
 
     spend: pd.DataFrame
@@ -65,6 +78,7 @@ class Inputs:
         columns=WARNING_COLUMNS))
     cohorts: pd.DataFrame | None = None
     period: str | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def single_touch(self) -> bool:
@@ -101,14 +115,18 @@ class Inputs:
         hint = (f"; {extra} other rejected rows: 'roiclock validate --rejects FILE' lists them"
                 if extra else "")
         return InputError(first["message"] + more + hint, file=first["file"],
-                          row=int(first["row"]), column=first["column"] or None)
+                          row=int(first["row"]), column=first["column"] or None,
+                          rejects=rejects)
 
 
 class _Checks:
     """Collects rejections for one file: the first failing check names a row's reason."""
 
-    def __init__(self, kind: str, file: str, frame: pd.DataFrame):
+    def __init__(self, kind: str, file: str, frame: pd.DataFrame,
+                 lines: np.ndarray | int = FIRST_DATA_LINE):
         self.kind, self.file, self.frame = kind, file, frame
+        self.lines = lines  # each row's line (or row 0's line, when rows follow lines)
+        self.notes: list[str] = []
         self.rejected = np.zeros(len(frame), dtype=bool)
         self.parts: list[pd.DataFrame] = []
         self.first_of_id = np.zeros(0, dtype=bool)  # deals: the first row of each deal_id
@@ -126,12 +144,19 @@ class _Checks:
             value = (value.dt.strftime("%Y-%m-%d")
                      if pd.api.types.is_datetime64_any_dtype(value) else value.astype("str"))
         before, _, after = message.partition("{value}")
-        text = before + value + after if "{value}" in message else pd.Series(message,
-                                                                             index=value.index)
+        cut = value.map(shown) if "{value}" in message else value  # a cell, never 1 MB of it
+        text = before + cut + after if "{value}" in message else pd.Series(message,
+                                                                           index=value.index)
         self.parts.append(pd.DataFrame({
-            "kind": self.kind, "file": self.file, "row": np.flatnonzero(mask) + FIRST_DATA_LINE,
+            "kind": self.kind, "file": self.file, "row": self.line(mask),
             "column": column, "reason": reason, "value": value.to_numpy(),
             "message": text.to_numpy()}))
+
+    def line(self, mask) -> np.ndarray:
+        """The line (CSV) or row number (Parquet) of the rows where ``mask`` holds."""
+        if isinstance(self.lines, np.ndarray):
+            return self.lines[np.asarray(mask, dtype=bool)]
+        return np.flatnonzero(mask) + self.lines
 
     def rejects(self) -> pd.DataFrame:
         if not self.parts:
@@ -153,7 +178,13 @@ def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
         series = raw[column]
         try:
             if how in ("text", "id"):
-                out[column] = parse.blank(series)
+                out[column], changed = parse.identifiers(series)
+                if changed.any():
+                    first = int(checks.line(changed.to_numpy())[0])
+                    checks.notes.append(
+                        f"{checks.file}: {int(changed.sum()):,} values of '{column}' normalized "
+                        "(Unicode NFC, invisible characters removed, spaces made plain) so that "
+                        f"look-alikes match; first at {_where(checks.file)} {first}")
             elif how == "date":
                 out[column] = _date(series, column, checks, settings.dayfirst)
             else:
@@ -161,6 +192,10 @@ def _typed(raw: pd.DataFrame, kind: str, checks: _Checks, settings: Settings,
         except parse.AmbiguousInput as exc:
             raise _ambiguous(exc, checks, column) from None
     return out
+
+
+def _where(file: str) -> str:
+    return "row" if is_parquet(file) else "line"
 
 
 def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Series:
@@ -191,10 +226,11 @@ def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings:
     else:
         text = parse.blank(series)
         percent = text.str.endswith("%", na=False)
-        decimal = settings.decimal
-        if decimal == "auto":
-            decimal = parse.decimal_mark(text.str.rstrip("%"), fallback=decimal_hint)
-        values, bad = parse.amounts(text.str.rstrip("%"), decimal)
+        if how == "money" and percent.any():  # 50% is no amount of money: never 0.5
+            checks.add(percent, column, "bad amount",
+                       "cannot read '{value}' as an amount (a percentage)", series)
+            text = text.where(~percent)
+        values, bad = parse.amounts(text.str.rstrip("%"), settings.decimal)
         values = values.where(~percent, values / 100)
         what = "an amount" if how == "money" else "a fraction"
         checks.add(bad, column, "bad amount", "cannot read '{value}' as " + what, series)
@@ -208,8 +244,14 @@ def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings:
 
 
 def _convert(frame: pd.DataFrame, checks: _Checks, rates: dict[str, float],
-             column: str = "amount") -> None:
-    """Amounts in the base currency; a code without a rate is rejected (blocking)."""
+             column: str = "amount", coded: bool = False) -> None:
+    """Amounts in the base currency; a code without a rate is rejected (blocking). When the
+    files name currencies (``coded``), an amount with an empty currency is rejected: it is
+    not taken as the base currency."""
+    if "currency" in frame and coded:
+        checks.add(frame["currency"].isna() & frame[column].notna(), "currency",
+                   "empty currency", "empty currency for amount {value} (other rows name "
+                   "theirs)", frame[column])
     if "currency" not in frame or not rates:
         return
     code = frame["currency"].str.upper()
@@ -254,8 +296,9 @@ def _reserved(checks: _Checks, frame: pd.DataFrame, column: str) -> None:
                values)
 
 
-def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: pd.Timestamp):
-    checks = _Checks("spend", file, raw)
+def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: pd.Timestamp,
+           lines=FIRST_DATA_LINE):
+    checks = _Checks("spend", file, raw, lines)
     spend = _typed(raw, "spend", checks, settings, hint)
     for column in ("campaign", "date", "amount"):
         checks.add(spend[column].isna(), column, "empty value", f"empty {column}")
@@ -299,8 +342,9 @@ def _stages(text: pd.Series, stages: dict) -> tuple[pd.Series, pd.Series]:
     return stage.fillna("won").where(~unknown, pd.NA), unknown
 
 
-def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: pd.Timestamp):
-    checks = _Checks("deals", file, raw)
+def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: pd.Timestamp,
+           lines=FIRST_DATA_LINE):
+    checks = _Checks("deals", file, raw, lines)
     deals = _typed(raw, "deals", checks, settings, hint)
     for column in ("campaign", "stage", "created_date", "margin"):
         if column not in deals:
@@ -334,10 +378,10 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: p
     checks.first_of_id = ~repeated & deals["deal_id"].notna().to_numpy()
     duplicate = deals["deal_id"].notna().to_numpy() & repeated
     if duplicate.any():
-        first_row = (pd.Series(np.arange(len(deals)) + FIRST_DATA_LINE, index=deals.index)
+        first_row = (pd.Series(checks.line(np.ones(len(deals), dtype=bool)), index=deals.index)
                      .groupby(deals["deal_id"], observed=True).first())
         ids = deals["deal_id"].astype("object").where(duplicate, "")
-        described = ("'" + ids.astype("str") + "' (first on row "
+        described = ("'" + ids.astype("str").map(shown) + f"' (first on {_where(file)} "
                      + ids.map(first_row).fillna(0).astype("int64").astype("str") + ")")
         checks.add(duplicate, "deal_id", "duplicate deal_id", "duplicate deal_id {value}",
                    described)
@@ -345,8 +389,9 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: p
 
 
 def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals: pd.DataFrame,
-             deal_ok: np.ndarray, first_of_id: np.ndarray, today: pd.Timestamp):
-    checks = _Checks("touches", file, raw)
+             deal_ok: np.ndarray, first_of_id: np.ndarray, today: pd.Timestamp,
+             lines=FIRST_DATA_LINE):
+    checks = _Checks("touches", file, raw, lines)
     touches = _typed(raw, "touches", checks, settings, hint)
     for column in ("deal_id", "campaign", "touch_date"):
         checks.add(touches[column].isna(), column, "empty value", f"empty {column}")
@@ -414,22 +459,26 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
     settings = settings or Settings()
     asked, stated = _day(as_of, "as_of"), _day(data_through, "data_through")
     today = _day(today, "today") or pd.Timestamp.today().normalize()
-    files, hints = raw.files, raw.delimiters
+    files, hints, lines = raw.files, raw.delimiters, raw.lines
     spend_raw = raw.spend if raw.spend is not None else _NO_SPEND
     spend, spend_checks = _spend(spend_raw, files.get("spend", ""), settings,
-                                 _decimal_hint(hints.get("spend")), today)
+                                 _decimal_hint(hints.get("spend")), today,
+                                 lines.get("spend", FIRST_DATA_LINE))
     deals, deal_checks = _deals(raw.deals, files["deals"], settings,
-                                _decimal_hint(hints.get("deals")), today)
+                                _decimal_hint(hints.get("deals")), today,
+                                lines.get("deals", FIRST_DATA_LINE))
     rates = _rates(spend, deals, settings, files)
-    _convert(spend, spend_checks, rates)
-    _convert(deals, deal_checks, rates)
+    coded = any("currency" in f and f["currency"].notna().any() for f in (spend, deals))
+    _convert(spend, spend_checks, rates, coded=coded)
+    _convert(deals, deal_checks, rates, coded=coded)
     # without a spend file (lag from created dates, validate) nothing is read or counted
     all_checks = [spend_checks, deal_checks] if raw.spend is not None else [deal_checks]
     touches, touch_checks = None, None
     if raw.touches is not None:
         touches, touch_checks = _touches(raw.touches, files["touches"], settings,
                                          _decimal_hint(hints.get("touches")), deals,
-                                         ~deal_checks.rejected, deal_checks.first_of_id, today)
+                                         ~deal_checks.rejected, deal_checks.first_of_id, today,
+                                         lines.get("touches", FIRST_DATA_LINE))
         all_checks.append(touch_checks)
 
     won_amounts = deals.loc[(deals["stage"] == "won").to_numpy(), "amount"]
@@ -463,17 +512,19 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
     spend, deals = spend[~late["spend"]], deals[~late["deals"].to_numpy()]
     parts = [c.rejects() for c in all_checks]
     rejects = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
-    warnings = quality(won_amounts, spend, deals, touches, files)
+    warnings = quality(won_amounts, spend, deals, touches, files, deal_checks)
     return Inputs(spend[["campaign", "channel", "date", "amount"]].reset_index(drop=True),
                   deals[["deal_id", "stage", "close_date", "amount", "margin", "created_date",
                          "campaign"]].reset_index(drop=True),
                   None if touches is None else touches[["deal_id", "campaign", "touch_date",
                                                         "deal_row"]],
-                  cut, accounting, rejects[REJECT_COLUMNS], through, asked, warnings)
+                  cut, accounting, rejects[REJECT_COLUMNS], through, asked, warnings,
+                  notes=tuple(raw.notes) + tuple(n for c in all_checks for n in c.notes))
 
 
 def quality(won_amounts: pd.Series, spend: pd.DataFrame, deals: pd.DataFrame,
-            touches: pd.DataFrame | None, files: dict[str, str]) -> pd.DataFrame:
+            touches: pd.DataFrame | None, files: dict[str, str],
+            deal_checks: _Checks | None = None) -> pd.DataFrame:
     """Data-quality warnings: usable data that is probably not what was meant.
 
     - most won deals (read) have an empty or zero amount: the return is mostly missing;
@@ -503,10 +554,14 @@ def quality(won_amounts: pd.Series, spend: pd.DataFrame, deals: pd.DataFrame,
     closed = deals["stage"].isin(("won", "lost")) & (deals["close_date"] < deals["created_date"])
     if closed.any():
         n = int(closed.sum())
-        line = int(deals.index[closed.to_numpy()][0]) + FIRST_DATA_LINE
+        row = int(deals.index[closed.to_numpy()][0])  # its position in the file
+        where = f"row {row + FIRST_DATA_LINE}"
+        if deal_checks is not None:
+            first = deal_checks.line(np.arange(len(deal_checks.frame)) == row)[0]
+            where = f"{_where(files['deals'])} {int(first)}"
         out.append(("deals", files["deals"], "closed before created", n,
                     f"{n:,} won or lost deal{'s close' if n > 1 else ' closes'} before "
-                    f"{'they were' if n > 1 else 'it was'} created (first on row {line})"))
+                    f"{'they were' if n > 1 else 'it was'} created (first at {where})"))
     return pd.DataFrame(out, columns=WARNING_COLUMNS)
 
 
