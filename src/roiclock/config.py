@@ -37,6 +37,7 @@ class Settings:
     dayfirst: bool | None = None
     decimal: str = "auto"
     currency: dict[str, Any] = field(default_factory=dict)
+    priors: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check(self)
@@ -87,6 +88,10 @@ def _check(s: Settings, source: str = "settings") -> None:
     for code, rate in (s.currency.get("rates") or {}).items():
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not rate > 0:
             _fail(f"currency.rates.{code}: expected a positive number, got {rate!r}", source)
+    for name, value in s.priors.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= -1:
+            _fail(f"priors.{name}: expected an ROI >= -1 (e.g. 1.5 for +150%), got {value!r}",
+                  source)
     for kind, mapping in s.columns.items():
         if kind not in COLUMNS:
             _fail(f"columns: unknown file kind '{kind}' (spend, deals, touches)", source)
@@ -140,6 +145,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     values["columns"] = {k: dict(v or {}) for k, v in (values.get("columns") or {}).items()}
     values["stages"] = dict(values.get("stages") or {})
     values["currency"] = dict(values.get("currency") or {})
+    values["priors"] = {str(k): v for k, v in (values.get("priors") or {}).items()}
     preset = PRESETS.get(values.get("preset") or "", {})
     for kind, mapping in preset.get("columns", {}).items():  # the file's own mapping wins
         values["columns"][kind] = {**mapping, **values["columns"].get(kind, {})}

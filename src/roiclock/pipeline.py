@@ -1,0 +1,235 @@
+"""The open pipeline: what the deals still open at a date are worth to each campaign.
+
+An open deal is worth, to a campaign that touched it, its value (amount, or amount x margin)
+x the campaign's attribution share (the model applied to the deal's eligible touches so far,
+as if the deal closed at that date) x the probability that a deal of its age, still open, is
+won before the campaign's target window ends:
+
+    P = (CIF(age + remaining) - CIF(age)) / S(age)
+
+CIF is the Aalen-Johansen cumulative incidence of winning by days since the deal's start (its
+first eligible touch; without touches its campaign's launch), open deals censored and lost
+deals competing, as ``roiclock lag`` fits it (:func:`roiclock.survival.cumulative_incidence`);
+S(age) = 1 - CIF_won(age) - CIF_lost(age) is the probability of still being open. A deal with
+no amount, or no created date (it cannot be placed in time), is left out: it counts through
+the future part of a projection, not as zero.
+
+:func:`valued` does this at several dates in one pass per date, so a projection can learn how
+the pipeline valued at each age turned out (:mod:`roiclock.projection`). :func:`snapshot` is
+the data as it stood at a past date, for backtests and ``watch``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import markov
+from .config import Settings
+from .frames import positions
+from .models import MODELS, Touches
+from .paths import deal_rows
+from .survival import cumulative_incidence
+from .validation import Inputs
+
+DAY = np.timedelta64(1, "D")
+
+
+def _days(values) -> np.ndarray:
+    """datetime64 values as whole days since 1970 (NaT: the smallest int64)."""
+    return np.asarray(values).astype("datetime64[D]").view("int64")
+
+
+NAT = np.iinfo("int64").min
+
+
+def snapshot(inputs: Inputs, as_of) -> Inputs:
+    """The data as it stood before ``as_of`` (earlier than ``inputs.as_of``): spend, touches
+    and deals created before it; a deal won or lost on or after it was still open then (its
+    close date unknown); a deal without a created date existed if it closed before as-of or
+    was touched before it."""
+    as_of = pd.Timestamp(as_of).normalize()
+    cut = np.datetime64(as_of.date(), "D")
+    deals = inputs.deals
+    close = deals["close_date"].to_numpy().astype("datetime64[D]")
+    created = deals["created_date"].to_numpy().astype("datetime64[D]")
+    closed_before = deals["stage"].isin(("won", "lost")).to_numpy() & (close < cut)
+    exists = np.where(np.isnat(created), closed_before, created < cut)
+    touches = inputs.touches
+    if touches is not None:
+        row = deal_rows(inputs)
+        early = (touches["touch_date"].to_numpy().astype("datetime64[D]") < cut)
+        touched = np.zeros(len(deals) + 1, dtype=bool)
+        touched[row[early]] = True
+        exists |= np.isnat(created) & touched[:-1]
+    new = deals.loc[exists].copy()
+    reopen = ~closed_before[exists]
+    new["stage"] = np.where(reopen, "open", new["stage"].to_numpy())
+    new["close_date"] = new["close_date"].where(~reopen, pd.NaT)
+    new = new.reset_index(drop=True)
+    if touches is not None:
+        final = np.cumsum(exists) - 1
+        keep = early & (row >= 0) & exists[np.maximum(row, 0)]
+        touches = touches.loc[keep].assign(deal_row=final[row[keep]]).reset_index(drop=True)
+    spend = inputs.spend[inputs.spend["date"] < as_of].reset_index(drop=True)
+    return dataclasses.replace(inputs, spend=spend, deals=new, touches=touches, as_of=as_of)
+
+
+@dataclass(frozen=True)
+class WinCurve:
+    """Per day since a deal's start: ``won`` (cumulative incidence of winning) and ``open``
+    (probability of being still open), both as daily arrays (the last value holds after)."""
+
+    won: np.ndarray
+    open: np.ndarray
+
+    def within(self, age_days, remaining_days) -> np.ndarray:
+        """P(won within ``remaining_days`` | still open at ``age_days``); 0 where nothing
+        remains or no deal was ever seen open that long."""
+        age = np.clip(np.asarray(age_days, dtype="int64"), 0, len(self.won) - 1)
+        until = np.clip(age + np.maximum(np.asarray(remaining_days, dtype="int64"), 0), 0,
+                        len(self.won) - 1)
+        still = self.open[age]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(still > 1e-12, (self.won[until] - self.won[age]) / still, 0.0)
+        return np.clip(p, 0.0, 1.0)
+
+
+def durations(inputs: Inputs, lookback_days: int):
+    """Per deal (aligned with inputs.deals): start day (first eligible touch; without
+    touches NaT, the caller uses the launch), end day (close, or as-of while open)."""
+    deals = inputs.deals
+    end = _days(deals["close_date"].where(deals["stage"] != "open", inputs.as_of))
+    start = np.full(len(deals), NAT, dtype="int64")
+    if inputs.touches is not None and len(deals):
+        row = deal_rows(inputs)
+        ok = row >= 0
+        touch = _days(inputs.touches["touch_date"].to_numpy())
+        age = end[np.maximum(row, 0)] - touch
+        ok &= (age >= 0) & (age < lookback_days) & (end[np.maximum(row, 0)] != NAT)
+        first = np.full(len(deals), np.iinfo("int64").max)
+        np.minimum.at(first, row[ok], touch[ok])
+        start = np.where(first < np.iinfo("int64").max, first, NAT)
+    return start, end
+
+
+def win_curve(start: np.ndarray, end: np.ndarray, stage: np.ndarray) -> WinCurve:
+    """The Aalen-Johansen curves from deal starts and ends (days) and stages."""
+    ok = (start != NAT) & (end != NAT) & (end >= start)
+    days = (end - start)[ok]
+    outcome = stage[ok]
+    length = int(days.max(initial=0)) + 2
+    counts = [np.bincount(days[outcome == s], minlength=length).astype("float64")
+              for s in ("won", "lost", "open")]
+    seen = np.flatnonzero(counts[0] + counts[1] + counts[2] > 0)
+    if len(seen) == 0:
+        return WinCurve(np.zeros(1), np.ones(1))
+    first = np.zeros(len(seen), dtype="int64")
+    won, lost, censored = (c[seen] for c in counts)
+    cif_won = cumulative_incidence(first, won, lost, censored)
+    cif_lost = cumulative_incidence(first, lost, won, censored)
+    index = np.searchsorted(seen, np.arange(length), side="right") - 1
+    daily_won = np.where(index >= 0, cif_won[np.maximum(index, 0)], 0.0)
+    daily_lost = np.where(index >= 0, cif_lost[np.maximum(index, 0)], 0.0)
+    # still open after `day` days: 1 - everything closed by then; beyond the longest deal
+    # seen, no estimate (0: nothing more is expected)
+    still = 1 - daily_won - daily_lost
+    still[-1] = 0.0
+    return WinCurve(daily_won, still)
+
+
+def deal_values(inputs: Inputs, settings: Settings) -> np.ndarray:
+    """Each deal's value on the return basis (NaN when unknown)."""
+    value = inputs.deals["amount"].to_numpy(dtype="float64")
+    if settings.basis == "margin":
+        default = np.nan if settings.default_margin is None else settings.default_margin
+        value = value * inputs.deals["margin"].fillna(default).to_numpy(dtype="float64")
+    return value
+
+
+def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: int,
+           cuts, chain: markov.Chain | None = None) -> np.ndarray:
+    """PV[i, j]: the open pipeline of campaign i (a row of ``campaigns``: campaign, launch)
+    valued at ``cuts[j]`` (dates on or before as-of): deals open then (created before it, not
+    closed before it), shared among the campaigns by the model over their touches before it
+    (within the lookback), each at value x share x P(won before launch + ``target`` months
+    | open at its age)."""
+    cuts = [pd.Timestamp(c) for c in cuts]
+    n = len(campaigns)
+    out = np.zeros((n, len(cuts)))
+    deals = inputs.deals
+    if not len(deals) or not n:
+        return out
+    start, end = durations(inputs, settings.lookback_days)
+    stage = deals["stage"].to_numpy().astype("str")
+    start = np.where(start == NAT, _launch_start(inputs, campaigns), start)
+    curve = win_curve(start, end, stage)
+    value = deal_values(inputs, settings)
+    created = _days(deals["created_date"].to_numpy())
+    close = np.where(stage == "open", np.iinfo("int64").max, end)  # open: not closed yet
+    close = np.where(close == NAT, NAT, close)                      # lost with no date: never
+    usable = np.isfinite(value) & (value > 0) & (created != NAT)
+    launch = campaigns["launch"]
+    deadline = _days((launch + pd.DateOffset(months=target)).astype("datetime64[s]")
+                     .to_numpy())
+    model = MODELS[settings.model]
+    if inputs.touches is not None:
+        touches = inputs.touches
+        row = deal_rows(inputs)
+        t_day = _days(touches["touch_date"].to_numpy())
+        t_pos = positions(touches["campaign"], campaigns["campaign"])
+        keep = (row >= 0) & usable[np.maximum(row, 0)]
+        row, t_day, t_pos = row[keep], t_day[keep], t_pos[keep]
+        effect = None
+        if model.chain:
+            fitted = chain or markov.chain(inputs, settings)
+            names = np.asarray(campaigns["campaign"], dtype=object)
+            effect = markov.touch_effects(fitted, inputs, settings, names,
+                                          np.maximum(t_pos, 0))
+            effect = np.where(t_pos >= 0, effect, 0.0)
+    else:
+        row = np.flatnonzero(usable)
+        t_pos = positions(deals["campaign"], campaigns["campaign"])[row]
+        launch_days = _days(launch.to_numpy())
+        t_day = np.where(t_pos >= 0, launch_days[np.maximum(t_pos, 0)], NAT)
+        effect = None
+    for j, cut in enumerate(cuts):  # one pass per date: a few dozen at most
+        day = _days(np.datetime64(cut.date(), "D"))
+        open_now = usable & (created < day) & (close >= day) & (close != NAT)
+        at = open_now[row] & (t_day < day) & (t_day != NAT)
+        if inputs.touches is not None:
+            at &= (day - t_day) < settings.lookback_days
+        if not at.any():
+            continue
+        deal, pos, touch_day = row[at], t_pos[at], t_day[at]
+        local, deal_index = np.unique(deal, return_inverse=True)
+        age = day - touch_day
+        if inputs.touches is not None:
+            weights = model.weights(Touches(deal_index, pos, age, len(local),
+                                            None if effect is None else effect[at]), settings)
+        else:
+            weights = np.ones(len(deal))
+        totals = np.bincount(deal_index, weights=weights, minlength=len(local))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(totals[deal_index] > 0, weights / totals[deal_index], 0.0)
+        first = np.full(len(local), np.iinfo("int64").max)
+        np.minimum.at(first, deal_index, touch_day)
+        deal_age = day - first[deal_index]
+        ok = pos >= 0
+        chance = np.zeros(len(deal))
+        chance[ok] = curve.within(deal_age[ok], deadline[pos[ok]] - day)
+        out[:, j] = np.bincount(pos[ok], weights=(value[deal] * share * chance)[ok],
+                                minlength=n)
+    return out
+
+
+def _launch_start(inputs: Inputs, campaigns: pd.DataFrame) -> np.ndarray:
+    """Without touches, a deal starts at its campaign's launch (as ``lag`` measures it)."""
+    if inputs.touches is not None:
+        return np.full(len(inputs.deals), NAT, dtype="int64")
+    pos = positions(inputs.deals["campaign"], campaigns["campaign"])
+    launch = _days(campaigns["launch"].to_numpy())
+    return np.where(pos >= 0, launch[np.maximum(pos, 0)], NAT)
