@@ -178,7 +178,9 @@ def test_project_csv_contract(cohort):
 def test_project_table_with_backtest():
     result = run("project", "--backtest", "6", "--target", "12")
     assert result.exit_code == 0, result.output
-    assert "Backtest: projected from the data as of 2024-07-01" in result.output
+    assert "Backtest: projected from the data as it stood on 2024-07-01" in result.output
+    for method in ("measured", "chain_ladder", "bf", "auto"):
+        assert method in result.output
 
 
 def test_project_backtest_records(tmp_path):
@@ -186,9 +188,11 @@ def test_project_backtest_records(tmp_path):
     result = run("project", "--backtest", "6", "--format", "json", "--backtest-output",
                  str(out))
     assert result.exit_code == 0
-    assert json.loads(out.read_text())[-1]["window"] == "all"
+    records = json.loads(out.read_text())
+    assert records[-1]["method"] == "auto" and records[-1]["ages"] == "all"
+    assert {r["method"] for r in records} == {"measured", "chain_ladder", "bf", "auto"}
     summary = run("project", "--backtest", "6", "--format", "csv")
-    assert summary.stderr.startswith("Backtest from 2024-07-01:")
+    assert summary.stderr.startswith("Backtest (auto, cut at 2024-07-01, 2024-04-01):")
 
 
 def test_report_kpis_table():
@@ -228,7 +232,8 @@ def test_every_command_has_help_and_is_documented():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
-    assert sorted(names) == ["chart", "explain", "lag", "project", "report", "validate"]
+    assert sorted(names) == ["chart", "explain", "lag", "project", "report", "validate",
+                             "watch"]
     for name in names:
         result = run(name, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output

@@ -1,7 +1,7 @@
 """The ``roiclock`` command: parse options, call the library, render. Nothing else.
 
 Exit codes: 0 success; 2 bad input or usage (one line on stderr naming file, row and column);
-1 unexpected failure.
+1 unexpected failure; 3 (``watch`` only) some campaign has fallen behind its projection.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from . import __version__
-from .api import run_explain, run_lag, run_project, run_report, run_validate
+from .api import run_explain, run_lag, run_project, run_report, run_validate, run_watch
 from .chart import TITLE, image
 from .config import BASES
 from .export import FORMATS, write_atomic
@@ -39,8 +39,10 @@ from .render import (
     print_project,
     print_report,
     print_validation,
+    print_watch,
     rejection_warning,
 )
+from .reserving import METHODS
 from .schema import PRESETS, InputError
 from .survival import LAG_BY, STARTS
 
@@ -60,6 +62,7 @@ if TYPE_CHECKING:  # members made from the registries at import time are opaque 
     Cohort = Any
     Basis = Any
     Preset = Any
+    Method = Any
 else:
     Format = _choices("Format", ("table", *FORMATS))
     Model = _choices("Model", MODELS)
@@ -69,6 +72,9 @@ else:
     Cohort = _choices("Cohort", COHORTS)
     Basis = _choices("Basis", BASES)
     Preset = _choices("Preset", PRESETS)
+    Method = _choices("Method", METHODS)
+
+BEHIND = 3  # watch: some campaign has fallen behind what its projection expected
 
 # The library's argument names that the command line spells otherwise.
 FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start": "--from"}
@@ -239,6 +245,26 @@ def parse_months(text: str | None, option: str = "--windows") -> list[int] | Non
         raise InputError(f"{option}: expected whole months like 3,6,9,12, got '{text}'") from None
 
 
+def parse_priors(text: str | None) -> dict[str, float] | None:
+    """``--prior``: ``NAME=ROI`` pairs separated by commas (a channel or a campaign; ROI as a
+    fraction, 1.5, or a percent, 150%), or one ROI for every campaign."""
+    if text is None:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, _, value = part.rpartition("=")
+        name, value = (name.strip() or "*"), value.strip()
+        try:
+            number = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+        except ValueError:
+            raise InputError(f"--prior: expected NAME=ROI pairs like paid_search=1.5 or "
+                             f"events=120%, got '{part.strip()}'") from None
+        out[name] = number
+    return out
+
+
 def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
     if text is None:
         return None
@@ -305,6 +331,12 @@ def lag_command(
     common.deliver(result.table, lambda c: print_lag(result, c, quiet=common.quiet))
 
 
+METHOD_HELP = ("auto (Benktander credibility blend) | chain_ladder | bf (your --prior, else "
+               "Cape Cod) | cape_cod | benktander.")
+PRIOR_HELP = ("Expected ROI: NAME=ROI,... by channel or campaign (1.5 or 150%), or one ROI "
+              "for all.")
+
+
 @command()
 def project(
     common: Common,
@@ -312,13 +344,20 @@ def project(
     target: int | None = typer.Option(None, help="Months to project to (default: the "
                                                     "largest window)."),
     confidence: float = typer.Option(0.8, help="Interval level, e.g. 0.8."),
-    backtest: int = typer.Option(0, help="Hide the last K months, project, compare."),
+    method: Method = typer.Option(Method.auto, help=METHOD_HELP),
+    prior: str | None = typer.Option(None, help=PRIOR_HELP),
+    backtest: int = typer.Option(0, help="Project from the data K, K+3, K+6 months back with "
+                                         "each method; compare."),
     backtest_output: Path | None = typer.Option(
         None, help="With csv/json: write the backtest records here."),
+    compare: Path | None = typer.Option(
+        None, help="An earlier 'project --format json' export: explain what changed."),
 ) -> None:
-    """Projected final return and ROI of young cohorts (chain ladder, Mack interval)."""
+    """Projected final return and ROI of young cohorts: measured, open pipeline and future,
+    with an interval checked against the past."""
     result = common.run(run_project, cohort=cohort.value, target=target,
-                        confidence=confidence, backtest_months=backtest)
+                        confidence=confidence, backtest_months=backtest, method=method.value,
+                        priors=parse_priors(prior), compare=compare)
     common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet))
     fmt = common.format.value
     if result.backtest is not None and fmt in FORMATS:
@@ -326,6 +365,26 @@ def project(
             write_atomic(backtest_output, FORMATS[fmt](result.backtest))
         else:
             common.note(backtest_line(result))
+
+
+@command()
+def watch(
+    common: Common,
+    since: int = typer.Option(3, help="Compare with the projection made this many months "
+                                      "ago."),
+    target: int | None = typer.Option(None, help="Months projected to (default: the largest "
+                                                    "window)."),
+    confidence: float = typer.Option(0.95, help="Interval level of what was expected."),
+    method: Method = typer.Option(Method.auto, help=METHOD_HELP),
+    prior: str | None = typer.Option(None, help=PRIOR_HELP),
+) -> None:
+    """Actual vs expected: each campaign's return so far against what its projection from
+    --since months ago expected by now. Exit code 3 when some campaign is behind."""
+    result = common.run(run_watch, since=since, target=target, confidence=confidence,
+                        method=method.value, priors=parse_priors(prior))
+    common.deliver(result.table, lambda c: print_watch(result, c, quiet=common.quiet))
+    if result.behind:
+        raise typer.Exit(code=BEHIND)
 
 
 @command("validate")
@@ -345,15 +404,19 @@ def chart(
     target: int | None = typer.Option(None, help="Months to draw (default: the largest "
                                                     "window)."),
     confidence: float = typer.Option(0.8, help="Interval level of the projected band."),
+    method: Method = typer.Option(Method.auto, help=METHOD_HELP),
+    prior: str | None = typer.Option(None, help=PRIOR_HELP),
 ) -> None:
     """The ROI curve as an image: --output roi.png or roi.svg (measured solid, projected
     dashed with its interval band, break-even and the month most marketers measure)."""
     output = common.output
     if output is None or output.suffix.lower().lstrip(".") not in ("png", "svg"):
         raise InputError("--output: give the image file, ending in .png or .svg")
-    result = common.run(run_project, target=target, confidence=confidence)
-    write_atomic(output, image(result.projection.curve, TITLE, result.projection.confidence,
-                               output.suffix.lower().lstrip(".")))
+    result = common.run(run_project, target=target, confidence=confidence,
+                        method=method.value, priors=parse_priors(prior))
+    projection = result.projection
+    write_atomic(output, image(projection.curve, TITLE, projection.confidence,
+                               output.suffix.lower().lstrip("."), projection.method))
 
 
 @command()

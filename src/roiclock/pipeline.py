@@ -98,18 +98,20 @@ class WinCurve:
         return np.clip(p, 0.0, 1.0)
 
 
-def durations(inputs: Inputs, lookback_days: int):
+def durations(inputs: Inputs, lookback_days: int, row=None, touch_day=None):
     """Per deal (aligned with inputs.deals): start day (first eligible touch; without
-    touches NaT, the caller uses the launch), end day (close, or as-of while open)."""
+    touches NaT, the caller uses the launch), end day (close, or as-of while open). ``row``
+    and ``touch_day`` (each touch's deal row and day) save a pass when known."""
     deals = inputs.deals
     end = _days(deals["close_date"].where(deals["stage"] != "open", inputs.as_of))
     start = np.full(len(deals), NAT, dtype="int64")
     if inputs.touches is not None and len(deals):
-        row = deal_rows(inputs)
-        ok = row >= 0
-        touch = _days(inputs.touches["touch_date"].to_numpy())
-        age = end[np.maximum(row, 0)] - touch
-        ok &= (age >= 0) & (age < lookback_days) & (end[np.maximum(row, 0)] != NAT)
+        row = deal_rows(inputs) if row is None else row
+        touch = _days(inputs.touches["touch_date"].to_numpy()) if touch_day is None \
+            else touch_day
+        ends = end[np.maximum(row, 0)]
+        age = ends - touch
+        ok = (row >= 0) & (age >= 0) & (age < lookback_days) & (ends != NAT)
         first = np.full(len(deals), np.iinfo("int64").max)
         np.minimum.at(first, row[ok], touch[ok])
         start = np.where(first < np.iinfo("int64").max, first, NAT)
@@ -150,79 +152,100 @@ def deal_values(inputs: Inputs, settings: Settings) -> np.ndarray:
     return value
 
 
+HISTORY_TOUCHES = 300_000  # above this, the earlier cuts value a sample of the deals
+
+
+def _sample(row: np.ndarray, fraction: float) -> np.ndarray:
+    """A fixed pseudo-random selection of deal rows (a multiplicative hash, no RNG state)."""
+    return ((row.astype("uint64") * np.uint64(2654435761)) % np.uint64(2 ** 32)
+            < np.uint64(int(fraction * 2 ** 32)))
+
+
 def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: int,
            cuts, chain: markov.Chain | None = None) -> np.ndarray:
     """PV[i, j]: the open pipeline of campaign i (a row of ``campaigns``: campaign, launch)
-    valued at ``cuts[j]`` (dates on or before as-of): deals open then (created before it, not
-    closed before it), shared among the campaigns by the model over their touches before it
-    (within the lookback), each at value x share x P(won before launch + ``target`` months
-    | open at its age)."""
+    valued at ``cuts[j]`` (descending dates, the first one as-of): deals open then (created
+    before it, not closed before it), shared among the campaigns by the model over their
+    touches before it (within the lookback), each at value x share x P(won before launch +
+    ``target`` months | open at its age).
+
+    The first cut values every open deal. With more than :data:`HISTORY_TOUCHES` touches, the
+    earlier cuts value a fixed sample of the deals (a hash of the row, the same at every cut)
+    scaled up by its fraction: they only teach the projection how a valued pipeline develops.
+    """
     cuts = [pd.Timestamp(c) for c in cuts]
     n = len(campaigns)
     out = np.zeros((n, len(cuts)))
     deals = inputs.deals
-    if not len(deals) or not n:
+    n_deals = len(deals)
+    if not n_deals or not n or not cuts:
         return out
-    start, end = durations(inputs, settings.lookback_days)
+    all_rows = all_days = None
+    if inputs.touches is not None:
+        all_rows = deal_rows(inputs)
+        all_days = _days(inputs.touches["touch_date"].to_numpy())
+    start, end = durations(inputs, settings.lookback_days, all_rows, all_days)
     stage = deals["stage"].to_numpy().astype("str")
     start = np.where(start == NAT, _launch_start(inputs, campaigns), start)
     curve = win_curve(start, end, stage)
     value = deal_values(inputs, settings)
     created = _days(deals["created_date"].to_numpy())
-    close = np.where(stage == "open", np.iinfo("int64").max, end)  # open: not closed yet
-    close = np.where(close == NAT, NAT, close)                      # lost with no date: never
-    usable = np.isfinite(value) & (value > 0) & (created != NAT)
+    closed = stage != "open"
+    close = np.where(closed, end, np.iinfo("int64").max)  # lost with no date: NAT, never open
+    days = np.array([_days(np.datetime64(c.date(), "D")) for c in cuts])
+    # deals open at one cut or another, with a value
+    usable = (np.isfinite(value) & (value > 0) & (created != NAT) & (created < days[0])
+              & (close >= days[-1]) & (close != NAT))
     launch = campaigns["launch"]
     deadline = _days((launch + pd.DateOffset(months=target)).astype("datetime64[s]")
                      .to_numpy())
     model = MODELS[settings.model]
+    effect = None
     if inputs.touches is not None:
-        touches = inputs.touches
-        row = deal_rows(inputs)
-        t_day = _days(touches["touch_date"].to_numpy())
-        t_pos = positions(touches["campaign"], campaigns["campaign"])
-        keep = (row >= 0) & usable[np.maximum(row, 0)]
-        row, t_day, t_pos = row[keep], t_day[keep], t_pos[keep]
-        effect = None
+        assert all_rows is not None and all_days is not None
+        keep = np.flatnonzero(usable[all_rows] & (all_rows >= 0))  # row -1 reads the last
+        row, t_day = all_rows[keep], all_days[keep]
+        t_pos = positions(inputs.touches["campaign"], campaigns["campaign"])[keep]
         if model.chain:
             fitted = chain or markov.chain(inputs, settings)
             names = np.asarray(campaigns["campaign"], dtype=object)
-            effect = markov.touch_effects(fitted, inputs, settings, names,
-                                          np.maximum(t_pos, 0))
-            effect = np.where(t_pos >= 0, effect, 0.0)
+            effect = np.where(t_pos >= 0, markov.touch_effects(
+                fitted, inputs, settings, names, np.maximum(t_pos, 0)), 0.0)
     else:
         row = np.flatnonzero(usable)
         t_pos = positions(deals["campaign"], campaigns["campaign"])[row]
         launch_days = _days(launch.to_numpy())
         t_day = np.where(t_pos >= 0, launch_days[np.maximum(t_pos, 0)], NAT)
-        effect = None
-    for j, cut in enumerate(cuts):  # one pass per date: a few dozen at most
-        day = _days(np.datetime64(cut.date(), "D"))
-        open_now = usable & (created < day) & (close >= day) & (close != NAT)
-        at = open_now[row] & (t_day < day) & (t_day != NAT)
+    full = (row, t_day, t_pos, effect)
+    fraction = min(1.0, HISTORY_TOUCHES / max(len(row), 1))
+    history = full
+    if fraction < 1:
+        pick = np.flatnonzero(_sample(row, fraction))
+        history = (row[pick], t_day[pick], t_pos[pick],
+                   None if effect is None else effect[pick])
+    for j, day in enumerate(days):  # one pass per date: a few dozen at most
+        r, t, pos, eff = full if j == 0 else history
+        scale = 1.0 if j == 0 else 1 / fraction
+        open_now = usable & (created < day) & (close >= day)
+        at = open_now[r] & (t < day) & (t != NAT)
         if inputs.touches is not None:
-            at &= (day - t_day) < settings.lookback_days
+            at &= (day - t) < settings.lookback_days
         if not at.any():
             continue
-        deal, pos, touch_day = row[at], t_pos[at], t_day[at]
-        local, deal_index = np.unique(deal, return_inverse=True)
-        age = day - touch_day
+        deal, pos, touch_day = r[at], pos[at], t[at]
         if inputs.touches is not None:
-            weights = model.weights(Touches(deal_index, pos, age, len(local),
-                                            None if effect is None else effect[at]), settings)
+            weights = model.weights(Touches(deal, pos, day - touch_day, n_deals,
+                                            None if eff is None else eff[at]), settings)
         else:
             weights = np.ones(len(deal))
-        totals = np.bincount(deal_index, weights=weights, minlength=len(local))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(totals[deal_index] > 0, weights / totals[deal_index], 0.0)
-        first = np.full(len(local), np.iinfo("int64").max)
-        np.minimum.at(first, deal_index, touch_day)
-        deal_age = day - first[deal_index]
-        ok = pos >= 0
-        chance = np.zeros(len(deal))
-        chance[ok] = curve.within(deal_age[ok], deadline[pos[ok]] - day)
-        out[:, j] = np.bincount(pos[ok], weights=(value[deal] * share * chance)[ok],
-                                minlength=n)
+        totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
+        first = np.full(n_deals, np.iinfo("int64").max)
+        np.minimum.at(first, deal, touch_day)
+        ok = (pos >= 0) & (totals > 0)
+        deal, pos = deal[ok], pos[ok]
+        chance = curve.within(day - first[deal], deadline[pos] - day)
+        out[:, j] = np.bincount(pos, weights=value[deal] * weights[ok] / totals[ok] * chance,
+                                minlength=n) * scale
     return out
 
 

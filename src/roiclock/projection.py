@@ -308,7 +308,7 @@ def known_triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, ta
         youngest = np.full((groups, len(cuts)), np.iinfo("int64").max)
         np.minimum.at(youngest, code, ages_at)
         ages_at = youngest
-    return Known(*cells, *now, when, ages_at)
+    return Known(cells[0], cells[1], cells[2], now[0], now[1], now[2], when, ages_at)
 
 
 @dataclass(frozen=True)
@@ -318,6 +318,7 @@ class Fit:
     known_share, paid_share, cost_share : expected share of the final value known, measured
         (whole months) and spent at each age 0..target; measured_share: measured at the cuts
     groups, time : per cohort, its channel and launch month (the prior's groups and decay)
+    correlation : of the standardized past errors made at the same cut (NaN if unknown)
     prior : the Cape Cod prior (:class:`roiclock.reserving.Prior`)
     elr : per cohort, the prior used (the user's where given): expected return per unit of cost
     spread : per age, the root mean square of log(actual / projected) over past projections
@@ -335,6 +336,7 @@ class Fit:
     residuals: np.ndarray
     groups: np.ndarray
     time: np.ndarray
+    correlation: float
 
 
 def ultimate(method: str, known, share, prior) -> np.ndarray:
@@ -434,12 +436,14 @@ def fit(known: Known, tri: Triangle, costs: Development, exposure: np.ndarray, g
                                                           prior.elr)
     spread = np.full(target + 1, np.nan)
     counts = np.zeros(target + 1)
+    correlation = np.nan
     if method != "chain_ladder":
-        logs = _out_of_time(known, K, ages, groups, time, method, elr_user, target)
-        counts = np.array([np.isfinite(x).sum() for x in logs], dtype="float64")
+        cut, age, error = _out_of_time(known, K, ages, groups, time, method, elr_user, target)
+        counts = np.bincount(age, minlength=target + 1).astype("float64")
         # the interval is centred on the projection: its error is the root mean square
-        var = np.array([np.mean(x[np.isfinite(x)] ** 2) if c > 1 else np.nan
-                        for x, c in zip(logs, counts, strict=True)])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = np.where(counts > 1, np.bincount(age, weights=error ** 2,
+                                                   minlength=target + 1) / counts, np.nan)
         enough = counts >= MIN_RESIDUALS
         weights = np.where(enough & np.isfinite(var), counts, 0.0)
         weights[0] = weights[target] = 0
@@ -449,20 +453,38 @@ def fit(known: Known, tri: Triangle, costs: Development, exposure: np.ndarray, g
             # an age without enough past errors is not estimated (it only gets the floor of
             # the nearest older estimated age, see _spreads)
             spread = np.where(weights > 0, spread, np.nan)
+            correlation = _correlation(cut, error / np.sqrt(smooth[age]))
         spread[0] = spread[target] = np.nan
     measured_share = reserving.emergence(known.measured, ages,
                                          known.cut <= RECENT if RECENT else None)
     return Fit(known_share, paid_share, cost_share, measured_share, prior, elr, spread, counts,
-               np.asarray(groups).astype("str"), time)
+               np.asarray(groups).astype("str"), time, correlation)
+
+
+def _correlation(cut: np.ndarray, z: np.ndarray) -> float:
+    """The correlation of standardized errors made at the same cut (what a portfolio shares):
+    E[(sum z)^2] = n + n (n - 1) rho per cut, pooled over cuts, clipped to 0..1."""
+    ok = np.isfinite(z)
+    cut, z = cut[ok], z[ok]
+    if len(z) == 0:
+        return float("nan")
+    _, code = np.unique(cut, return_inverse=True)
+    sums = np.bincount(code, weights=z)
+    squares = np.bincount(code, weights=z ** 2)
+    n = np.bincount(code).astype("float64")
+    pairs = (n * (n - 1)).sum()
+    if pairs <= 0:
+        return float("nan")
+    return float(np.clip((sums ** 2 - squares).sum() / pairs, 0.0, 1.0))
 
 
 def _out_of_time(known: Known, K: np.ndarray, ages: np.ndarray, groups, time, method: str,
-                 elr_user: np.ndarray, target: int) -> list[np.ndarray]:
-    """Per age 0..target, the log errors log((actual + f) / (projected + f)) (f = FLOOR x
-    cost) of projections made at each past cut for cohorts that were that age then and have
-    reached the target now."""
+                 elr_user: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The log errors log((actual + f) / (projected + f)) (f = FLOOR x cost) of projections
+    made at each past cut for cohorts that were 1..target-1 months old then and have reached
+    the target now: (cut, age then, error) per projection."""
     done = (ages >= target) & np.isfinite(K[:, target])
-    logs: list[list[np.ndarray]] = [[] for _ in range(target + 1)]
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for j in range(1, known.ages_at.shape[1]):  # one refit per past cut (a few dozen)
         then = known.ages_at[:, j]
         young = done & (then >= 1) & (then < target)
@@ -480,9 +502,12 @@ def _out_of_time(known: Known, K: np.ndarray, ages: np.ndarray, groups, time, me
         floor = FLOOR * exposure[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
             error = np.log((K[rows, target] + floor) / (np.maximum(guess, 0) + floor))
-        for age in np.unique(a):  # at most target ages
-            logs[age].append(error[a == age])
-    return [np.concatenate(x) if x else np.zeros(0) for x in logs]
+        keep = np.isfinite(error)
+        parts.append((np.full(int(keep.sum()), j), a[keep], error[keep]))
+    if not parts:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    cut, age, error = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return cut, age, error
 
 
 @dataclass(frozen=True)
@@ -522,11 +547,16 @@ class Projection:
         ultimate_ = self.path[rows, self.target]
         part = self._part(rows, column)
         sd = np.nan_to_num(self.log_sd[rows])
-        var = float((part ** 2 * ultimate_ ** 2 * np.expm1(sd ** 2)).sum())
-        # the prior's estimation error is shared by every cohort that leans on it
-        q = 1 - np.clip(self.fit.known_share[self.triangle.ages[rows]], 0, 1)
-        exposure = self.cost_path[rows, self.target]
-        var += float((part * q * exposure * np.sqrt(self.fit.prior.variance[rows])).sum()) ** 2
+        each = part * np.abs(ultimate_) * np.sqrt(np.expm1(sd ** 2))
+        var = float((each ** 2).sum())
+        rho = self.fit.correlation
+        if np.isfinite(rho):  # errors made at the same time move together this much
+            var += rho * float(each.sum() ** 2 - (each ** 2).sum())
+        else:  # no past errors: the prior's estimation error, shared by all that lean on it
+            q = 1 - np.clip(self.fit.known_share[self.triangle.ages[rows]], 0, 1)
+            exposure = self.cost_path[rows, self.target]
+            var += float((part * q * exposure
+                          * np.sqrt(self.fit.prior.variance[rows])).sum()) ** 2
         low, high = interval(ret, var, self.confidence)
         return ret, cost, float(low), float(high)
 

@@ -204,7 +204,7 @@ def isotonic_decreasing(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
             v2, w2, n2 = blocks.pop()
             v1, w1, n1 = blocks.pop()
             blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, n1 + n2])
-    fitted = np.repeat([b[0] for b in blocks], [b[2] for b in blocks])
+    fitted = np.repeat([b[0] for b in blocks], [int(b[2]) for b in blocks])
     out = np.interp(np.arange(len(values)), keep, fitted)
     return out
 
@@ -214,7 +214,7 @@ def lognormal_interval(median, log_sd, confidence: float):
     spread is 0).
 
     >>> [round(float(x), 2) for x in lognormal_interval(100.0, 0.5, 0.8)]
-    [52.72, 189.67]
+    [52.69, 189.8]
     """
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     median = np.asarray(median, dtype="float64")

@@ -43,6 +43,24 @@ def money(x, missing: str = MISSING) -> str:
     return f"{x:,.0f}" if finite(x) else missing
 
 
+def money_short(x, missing: str = MISSING) -> str:
+    """An amount in at most five characters: 950, 12k, 148k, 1.2M.
+
+    >>> money_short(950), money_short(12_345), money_short(147_559), money_short(1_234_567)
+    ('950', '12k', '148k', '1.2M')
+    """
+    if not finite(x):
+        return missing
+    size = abs(x)
+    if size < 1_000:
+        return f"{x:.0f}"
+    if size < 999_500:
+        return f"{x / 1_000:.0f}k"
+    if size < 9_950_000:
+        return f"{x / 1_000_000:.1f}M"
+    return f"{x / 1_000_000:.0f}M"
+
+
 def months(n: int) -> str:
     """A count of months in words.
 
@@ -69,14 +87,29 @@ def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
             f"{as_of:%Y-%m-%d}).")
 
 
+METHOD_NAMES = {"auto": "the Benktander credibility blend",
+                "benktander": "the Benktander credibility blend",
+                "bf": "Bornhuetter-Ferguson", "cape_cod": "Cape Cod",
+                "chain_ladder": "the chain ladder"}
+
+
+def method_name(method: str) -> str:
+    """A projection method in words.
+
+    >>> method_name("bf")
+    'Bornhuetter-Ferguson'
+    """
+    return METHOD_NAMES.get(method, method)
+
+
 def projection_sentence(projection: Projection) -> str:
-    """The projected portfolio ROI in one sentence."""
+    """The projected portfolio ROI in one sentence, naming the method."""
     total = projection.portfolio()
     n, target = total["cohorts"], projection.target
     if n == 0 or not pd.notna(total.get("roi")):
         return f"Too little history to project ROI at {target} months."
     level = f"{projection.confidence:.0%}"
-    return (f"Projected at {target} months for {n} campaigns (mature or projected): "
-            f"{percent(total['roi'], missing='n/a')} ({level} interval "
-            f"{percent(total['interval_low'], missing='n/a')}.."
+    return (f"Projected at {target} months for {n} campaigns (mature or projected) with "
+            f"{method_name(projection.method)}: {percent(total['roi'], missing='n/a')} "
+            f"({level} interval {percent(total['interval_low'], missing='n/a')}.."
             f"{percent(total['interval_high'], missing='n/a')}).")
