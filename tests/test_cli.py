@@ -262,3 +262,45 @@ def test_readme_command_reference_matches_the_options():
         assert line, f"{name} is not in the README's command reference"
         flags = {o for p in command.params for o in p.opts[:1]} - common - {"--help"}
         assert set(re.findall(r"--[a-z-]+", line.group(0))) - {"--output"} == flags, name
+
+
+def test_watch_exit_codes():
+    quiet = run("watch", "--format", "csv")
+    assert quiet.exit_code == 0, quiet.output
+    header = quiet.output.splitlines()[0].split(",")
+    assert header[:4] == ["campaign", "age_months", "age_then", "expected_return"]
+    # at a 50% level, one month back, some campaign is behind: exit 3, the table still written
+    alert = run("watch", "--since", "1", "--confidence", "0.5", "--format", "csv")
+    assert alert.exit_code == 3
+    assert ",behind," in alert.output
+    table = run("watch", "--since", "1", "--confidence", "0.5")
+    assert table.exit_code == 3 and "behind" in table.output
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["project", "--method", "magic"], "--method: 'magic' is not one of 'chain_ladder'"),
+    (["project", "--prior", "events=lots"], "--prior: expected NAME=ROI pairs"),
+    (["project", "--prior", "evnts=1.5"], "--prior: no channel or campaign is named 'evnts'"),
+    (["project", "--compare", "missing.json"], "missing.json: file not found"),
+    (["watch", "--since", "0"], "--since: expected a positive number of months"),
+    (["watch", "--method", "chain_ladder"], "--method: watch needs a method with a prior"),
+])
+def test_projection_bad_options(args, expected):
+    result = run(*args)
+    assert result.exit_code == 2 and expected in result.stderr, result.stderr
+
+
+def test_project_method_prior_and_compare(tmp_path):
+    records = json.loads(run("project", "--format", "json", "--method", "bf", "--prior",
+                             "events=120%,paid_search=1").output)
+    assert {r["method"] for r in records} == {"bf"}
+    events = next(r for r in records if r["campaign"] == "2024-09 Events Case studies")
+    assert events["prior_roi"] == pytest.approx(1.2)
+    assert set(records[0]) >= {"pipeline_return", "future_return", "credibility"}
+    before = tmp_path / "before.json"
+    before.write_text(run("project", "--format", "json", "--as-of", "2024-10-01").output)
+    result = run("project", "--compare", str(before))
+    assert result.exit_code == 0, result.output
+    assert "Change since the earlier export" in result.output
+    csv_out = run("project", "--compare", str(before), "--format", "csv")
+    assert csv_out.output.splitlines()[0].endswith("previous_roi,change,new_closes,factors")

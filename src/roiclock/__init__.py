@@ -14,6 +14,7 @@ from .api import (
                   ProjectReport,
                   Report,
                   Validation,
+                  WatchReport,
                   load,
                   read,
                   run_explain,
@@ -21,6 +22,7 @@ from .api import (
                   run_project,
                   run_report,
                   run_validate,
+                  run_watch,
                   sample_paths,
 )
 from .attribution import attribute
@@ -37,5 +39,6 @@ from .words import headline
 __all__ = ["Explanation", "Inputs", "InputError", "LagReport", "MODELS", "ProjectReport",
            "Report", "Settings", "Validation", "attribute", "backtest", "campaigns", "develop",
            "headline", "lag", "load", "load_settings", "maturity", "project", "read",
-           "run_explain", "run_lag", "run_project", "run_report", "run_validate",
-           "sample_paths", "to_csv", "to_json", "triangle", "validate", "__version__"]
+           "run_explain", "run_lag", "run_project", "run_report", "run_validate", "run_watch",
+           "WatchReport", "sample_paths", "to_csv", "to_json", "triangle", "validate",
+           "__version__"]

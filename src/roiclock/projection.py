@@ -419,7 +419,7 @@ def estimate(K: np.ndarray, cost: np.ndarray, ages: np.ndarray, observed: np.nda
     return known_share, cost_share, prior, latest, exposure
 
 
-def fit(known: Known, tri: Triangle, costs: Development, exposure: np.ndarray, groups,
+def fit(known: Known, tri: Triangle, exposure: np.ndarray, groups,
         method: str, elr_user: np.ndarray, target: int, time: np.ndarray) -> Fit:
     """Emergence patterns, the Cape Cod prior, and the errors ``method`` made when the data
     is cut at each past month (the known triangle as it stood then: pattern, prior and
@@ -628,7 +628,7 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
     exposure = np.where(mature, measured_cost, np.fmax(cl_cost, measured_cost))
     exposure = np.nan_to_num(exposure)
     time = _launch_months(months.table["launch"], cohort, len(tri.cohorts))
-    fitted = fit(known, tri, costs, exposure, groups, method, elr_user, target, time)
+    fitted = fit(known, tri, exposure, groups, method, elr_user, target, time)
     measured = np.where(mature, tri.ret[rows, np.minimum(ages, target)], known.now_measured)
     pipeline = np.where(mature, 0.0, known.now_pipeline)
     share = fitted.known_share[ages]
@@ -639,14 +639,9 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
         low, high = interval(projected, returns.mse_[:, target], confidence)
         log_sd = None
     else:
-        prior = fitted.elr * exposure
-        projected = np.where(mature, measured,
-                             ultimate(method, measured + pipeline, share, prior))
+        projected, low, high, log_sd = young(fitted, measured, pipeline, ages, exposure,
+                                             method, confidence, target)
         too_young = ~mature & ((ages < 1) | ~np.isfinite(projected))
-        log_sd = _spreads(fitted, ages, share, exposure, projected, target)
-        low, high = reserving.lognormal_interval(np.maximum(projected, 0), log_sd, confidence)
-        low = np.fmax(low, measured)  # what is won stays won
-        high = np.fmax(high, low)
     projected_cost = np.where(mature, measured_cost, exposure)
     blank = too_young
     point = mature
@@ -690,6 +685,20 @@ def _launch_months(launch: pd.Series, cohort: str, n: int) -> np.ndarray:
         np.maximum.at(out, code, days)
         return out
     return days
+
+
+def young(fitted: Fit, measured, pipeline, ages, exposure, method: str, confidence: float,
+          target: int):
+    """Projected return, interval and log spread of each cohort from what it has won and its
+    pipeline, at its age (cohorts at the target keep what they measured)."""
+    measured = np.asarray(measured, dtype="float64")
+    share = fitted.known_share[np.clip(ages, 0, target)]
+    projected = ultimate(method, measured + pipeline, share, fitted.elr * exposure)
+    projected = np.where(ages >= target, measured, projected)
+    log_sd = _spreads(fitted, ages, share, exposure, projected, target)
+    low, high = reserving.lognormal_interval(np.maximum(projected, 0), log_sd, confidence)
+    low = np.fmax(low, measured)  # what is won stays won
+    return projected, low, np.fmax(high, low), log_sd
 
 
 def _spreads(fitted: Fit, ages, share, exposure, projected, target: int):
