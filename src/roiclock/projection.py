@@ -690,35 +690,42 @@ def _launch_months(launch: pd.Series, cohort: str, n: int) -> np.ndarray:
 def young(fitted: Fit, measured, pipeline, ages, exposure, method: str, confidence: float,
           target: int):
     """Projected return, interval and log spread of each cohort from what it has won and its
-    pipeline, at its age (cohorts at the target keep what they measured)."""
+    pipeline, at its age (cohorts at the target keep what they measured). A spread estimated
+    from n past errors is widened by Student's t with n - 1 degrees of freedom."""
     measured = np.asarray(measured, dtype="float64")
     share = fitted.known_share[np.clip(ages, 0, target)]
     projected = ultimate(method, measured + pipeline, share, fitted.elr * exposure)
     projected = np.where(ages >= target, measured, projected)
-    log_sd = _spreads(fitted, ages, share, exposure, projected, target)
-    low, high = reserving.lognormal_interval(np.maximum(projected, 0), log_sd, confidence)
+    log_sd, count = _spreads(fitted, ages, share, exposure, projected, target)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    widen = np.where(count > 1, reserving.t_quantile(0.5 + confidence / 2, count - 1) / z, 1.0)
+    low, high = reserving.lognormal_interval(np.maximum(projected, 0), log_sd * widen,
+                                             confidence)
     low = np.fmax(low, measured)  # what is won stays won
-    return projected, low, np.fmax(high, low), log_sd
+    return projected, low, np.fmax(high, low), log_sd * widen
 
 
 def _spreads(fitted: Fit, ages, share, exposure, projected, target: int):
-    """Per cohort: the log-scale spread of its projected return (0 when mature); from the
-    past errors at its age, else from the Cape Cod variances."""
+    """Per cohort: the log-scale spread of its projected return (0 when mature) and how many
+    past errors it rests on: those at its age; else the Cape Cod variances, not below the
+    spread of the nearest older age that has one (younger cohorts have more to happen)."""
     a = np.clip(ages, 0, target)
     spread = fitted.spread[a]
-    # the floor at each age: the spread of the nearest older age that has one (younger
-    # cohorts have more to happen, so not less spread)
     floor = fitted.spread.copy()
+    source = np.where(np.isfinite(floor), fitted.residuals, 0.0)
     for k in range(target - 1, -1, -1):  # a dozen ages
         if not np.isfinite(floor[k]):
-            floor[k] = floor[k + 1]
+            floor[k], source[k] = floor[k + 1], source[k + 1]
     q = np.clip(1 - share, 0, None)
     var = _prior_variance(fitted.prior, exposure, q)
     with np.errstate(divide="ignore", invalid="ignore"):
         model = np.sqrt(np.log1p(var / np.maximum(projected, 1e-9) ** 2))
-    spread = np.where(np.isfinite(spread), spread, np.fmax(model, floor[a]))
+    estimated = np.isfinite(spread)
+    from_floor = ~estimated & (np.nan_to_num(floor[a]) >= np.nan_to_num(model))
+    count = np.where(estimated, fitted.residuals[a], np.where(from_floor, source[a], 0.0))
+    spread = np.where(estimated, spread, np.fmax(model, floor[a]))
     mature = ages >= target
-    return np.where(mature, 0.0, spread)
+    return np.where(mature, 0.0, spread), np.where(mature, 0.0, count)
 
 
 def _paths(tri: Triangle, returns: Development, costs: Development, fitted: Fit, projected,

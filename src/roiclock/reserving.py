@@ -209,6 +209,22 @@ def isotonic_decreasing(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
+def t_quantile(p: float, dof) -> np.ndarray:
+    """Student's t quantile by the Cornish-Fisher expansion in 1 / dof (Abramowitz and Stegun
+    26.7.5), good to about 1% from 3 degrees of freedom; the normal quantile as dof grows.
+
+    >>> [round(float(t_quantile(0.9, v)), 3) for v in (4, 10, 1000)]
+    [1.533, 1.372, 1.282]
+    """
+    z = NormalDist().inv_cdf(p)
+    v = np.maximum(np.asarray(dof, dtype="float64"), 1.0)
+    g1 = (z ** 3 + z) / 4
+    g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96
+    g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384
+    g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160
+    return z + g1 / v + g2 / v ** 2 + g3 / v ** 3 + g4 / v ** 4
+
+
 def lognormal_interval(median, log_sd, confidence: float):
     """Interval of median * exp(N(0, log_sd^2)) at the given level (the point where the
     spread is 0).
