@@ -95,8 +95,11 @@ def test_earlier_cuts_value_a_fixed_sample_when_large(monkeypatch):
     table = campaigns(inputs, roiclock.attribute(inputs, s))
     cuts = [inputs.as_of, inputs.as_of - pd.DateOffset(months=6)]
     full = valued(inputs, s, table, 12, cuts)
-    monkeypatch.setattr(pipeline, "HISTORY_TOUCHES", 500)  # ~2,000 touches of valued deals
+    monkeypatch.setattr(pipeline, "HISTORY_TOUCHES", 4_000)  # the sample has 8,084 touches
     sampled = valued(inputs, s, table, 12, cuts)
-    assert np.array_equal(sampled[:, 0], full[:, 0])  # as-of: every deal
-    total, estimate = full[:, 1].sum(), sampled[:, 1].sum()
-    assert estimate == pytest.approx(total, rel=0.25) and not np.allclose(sampled, full)
+    # as-of: every open deal is valued (with curves fitted on half of the deals);
+    # six months back: half of the deals, scaled up
+    assert (sampled[:, 0] > 0).sum() == (full[:, 0] > 0).sum()
+    assert sampled[:, 0].sum() == pytest.approx(full[:, 0].sum(), rel=0.1)
+    assert sampled[:, 1].sum() == pytest.approx(full[:, 1].sum(), rel=0.25)
+    assert not np.allclose(sampled, full)

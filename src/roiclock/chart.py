@@ -48,7 +48,7 @@ def figure(points: pd.DataFrame, title: str, confidence: float, method: str | No
                     label=f"{confidence:.0%} interval")
     n_proj = int(points["projected_campaigns"].iloc[0])
     n_meas = int(points["measured_campaigns"].iloc[0])
-    how = f" ({method_name(method)})" if method else ""
+    how = f" ({method_name(method).removeprefix('the ')})" if method else ""
     ax.plot(months, projected, linestyle="--", color="#f28e2b", marker="o", markersize=3,
             label=f"projected{how}, all {n_proj} campaigns")
     if np.isfinite(measured).any():

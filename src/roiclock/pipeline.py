@@ -98,26 +98,6 @@ class WinCurve:
         return np.clip(p, 0.0, 1.0)
 
 
-def durations(inputs: Inputs, lookback_days: int, row=None, touch_day=None):
-    """Per deal (aligned with inputs.deals): start day (first eligible touch; without
-    touches NaT, the caller uses the launch), end day (close, or as-of while open). ``row``
-    and ``touch_day`` (each touch's deal row and day) save a pass when known."""
-    deals = inputs.deals
-    end = _days(deals["close_date"].where(deals["stage"] != "open", inputs.as_of))
-    start = np.full(len(deals), NAT, dtype="int64")
-    if inputs.touches is not None and len(deals):
-        row = deal_rows(inputs) if row is None else row
-        touch = _days(inputs.touches["touch_date"].to_numpy()) if touch_day is None \
-            else touch_day
-        ends = end[np.maximum(row, 0)]
-        age = ends - touch
-        ok = (row >= 0) & (age >= 0) & (age < lookback_days) & (ends != NAT)
-        first = np.full(len(deals), np.iinfo("int64").max)
-        np.minimum.at(first, row[ok], touch[ok])
-        start = np.where(first < np.iinfo("int64").max, first, NAT)
-    return start, end
-
-
 def win_curve(start: np.ndarray, end: np.ndarray, stage: np.ndarray) -> WinCurve:
     """The Aalen-Johansen curves from deal starts and ends (days) and stages."""
     ok = (start != NAT) & (end != NAT) & (end >= start)
@@ -152,7 +132,7 @@ def deal_values(inputs: Inputs, settings: Settings) -> np.ndarray:
     return value
 
 
-HISTORY_TOUCHES = 300_000  # above this, the earlier cuts value a sample of the deals
+HISTORY_TOUCHES = 300_000  # above this, the curves and the earlier cuts use a sample of deals
 
 
 def _sample(row: np.ndarray, fraction: float) -> np.ndarray:
@@ -170,8 +150,9 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
     ``target`` months | open at its age).
 
     The first cut values every open deal. With more than :data:`HISTORY_TOUCHES` touches, the
-    earlier cuts value a fixed sample of the deals (a hash of the row, the same at every cut)
-    scaled up by its fraction: they only teach the projection how a valued pipeline develops.
+    win curves and the earlier cuts use a fixed sample of the deals (a hash of the row, the
+    same everywhere), the earlier cuts scaled up by its fraction: they only teach the
+    projection how a valued pipeline develops.
     """
     cuts = [pd.Timestamp(c) for c in cuts]
     n = len(campaigns)
@@ -180,32 +161,39 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
     n_deals = len(deals)
     if not n_deals or not n or not cuts:
         return out
-    all_rows = all_days = None
-    if inputs.touches is not None:
-        all_rows = deal_rows(inputs)
-        all_days = _days(inputs.touches["touch_date"].to_numpy())
-    start, end = durations(inputs, settings.lookback_days, all_rows, all_days)
+    touches = inputs.touches
     stage = deals["stage"].to_numpy().astype("str")
-    start = np.where(start == NAT, _launch_start(inputs, campaigns), start)
-    curve = win_curve(start, end, stage)
+    closed = stage != "open"
+    end = _days(deals["close_date"].where(closed, inputs.as_of))
     value = deal_values(inputs, settings)
     created = _days(deals["created_date"].to_numpy())
-    closed = stage != "open"
     close = np.where(closed, end, np.iinfo("int64").max)  # lost with no date: NAT, never open
     days = np.array([_days(np.datetime64(c.date(), "D")) for c in cuts])
-    # deals open at one cut or another, with a value
+    # deals open at one cut or another, with a value; the ones open at as-of
     usable = (np.isfinite(value) & (value > 0) & (created != NAT) & (created < days[0])
               & (close >= days[-1]) & (close != NAT))
+    now = usable & (close >= days[0])
+    fraction = min(1.0, HISTORY_TOUCHES / max(len(touches) if touches is not None else 0,
+                                              n_deals, 1))
+    sampled = _sample(np.arange(n_deals), fraction) if fraction < 1 else np.ones(n_deals, bool)
     launch = campaigns["launch"]
     deadline = _days((launch + pd.DateOffset(months=target)).astype("datetime64[s]")
                      .to_numpy())
     model = MODELS[settings.model]
     effect = None
-    if inputs.touches is not None:
-        assert all_rows is not None and all_days is not None
-        keep = np.flatnonzero(usable[all_rows] & (all_rows >= 0))  # row -1 reads the last
-        row, t_day = all_rows[keep], all_days[keep]
-        t_pos = positions(inputs.touches["campaign"], campaigns["campaign"])[keep]
+    if touches is not None:
+        all_rows = deal_rows(inputs)
+        need = np.append(sampled | now, False)[all_rows]  # row -1 reads the last slot
+        keep = np.flatnonzero(need)
+        row = all_rows[keep]
+        t_day = _days(touches["touch_date"].to_numpy()[keep])
+        t_pos = positions(touches["campaign"].iloc[keep], campaigns["campaign"])
+        # the curves: each sampled deal from its first eligible touch (as lag measures it)
+        ends = end[row]
+        eligible = sampled[row] & (ends - t_day >= 0) & (ends - t_day < settings.lookback_days)
+        first = np.full(n_deals, np.iinfo("int64").max)
+        np.minimum.at(first, row[eligible], t_day[eligible])
+        start = np.where(first < np.iinfo("int64").max, first, NAT)
         if model.chain:
             fitted = chain or markov.chain(inputs, settings)
             names = np.asarray(campaigns["campaign"], dtype=object)
@@ -216,34 +204,34 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
         t_pos = positions(deals["campaign"], campaigns["campaign"])[row]
         launch_days = _days(launch.to_numpy())
         t_day = np.where(t_pos >= 0, launch_days[np.maximum(t_pos, 0)], NAT)
-    full = (row, t_day, t_pos, effect)
-    fraction = min(1.0, HISTORY_TOUCHES / max(len(row), 1))
-    history = full
-    if fraction < 1:
-        pick = np.flatnonzero(_sample(row, fraction))
-        history = (row[pick], t_day[pick], t_pos[pick],
-                   None if effect is None else effect[pick])
+        start = _launch_start(inputs, campaigns)
+    curve = win_curve(np.where(sampled, start, NAT), end, stage)
+    sets = []  # the touches valued at as-of, and those valued at the earlier cuts
+    for deals_in in (now, sampled & usable):
+        pick = np.flatnonzero(deals_in[row])
+        sets.append((row[pick], t_day[pick], t_pos[pick],
+                     None if effect is None else effect[pick]))
     for j, day in enumerate(days):  # one pass per date: a few dozen at most
-        r, t, pos, eff = full if j == 0 else history
+        r, t, p, e = sets[min(j, 1)]
         scale = 1.0 if j == 0 else 1 / fraction
-        open_now = usable & (created < day) & (close >= day)
-        at = open_now[r] & (t < day) & (t != NAT)
-        if inputs.touches is not None:
+        open_then = usable & (created < day) & (close >= day)
+        at = open_then[r] & (t < day) & (t != NAT)
+        if touches is not None:
             at &= (day - t) < settings.lookback_days
         if not at.any():
             continue
-        deal, pos, touch_day = r[at], pos[at], t[at]
-        if inputs.touches is not None:
+        deal, pos, touch_day = r[at], p[at], t[at]
+        if touches is not None:
             weights = model.weights(Touches(deal, pos, day - touch_day, n_deals,
-                                            None if eff is None else eff[at]), settings)
+                                            None if e is None else e[at]), settings)
         else:
             weights = np.ones(len(deal))
         totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
-        first = np.full(n_deals, np.iinfo("int64").max)
-        np.minimum.at(first, deal, touch_day)
+        begin = np.full(n_deals, np.iinfo("int64").max)
+        np.minimum.at(begin, deal, touch_day)
         ok = (pos >= 0) & (totals > 0)
         deal, pos = deal[ok], pos[ok]
-        chance = curve.within(day - first[deal], deadline[pos] - day)
+        chance = curve.within(day - begin[deal], deadline[pos] - day)
         out[:, j] = np.bincount(pos, weights=value[deal] * weights[ok] / totals[ok] * chance,
                                 minlength=n) * scale
     return out
