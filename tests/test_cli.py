@@ -296,7 +296,9 @@ def test_project_method_prior_and_compare(tmp_path):
     assert {r["method"] for r in records} == {"bf"}
     events = next(r for r in records if r["campaign"] == "2024-09 Events Case studies")
     assert events["prior_roi"] == pytest.approx(1.2)
-    assert set(records[0]) >= {"pipeline_return", "future_return", "credibility"}
+    from roiclock.projection import EXPLAIN_COLUMNS
+
+    assert list(records[0])[-len(EXPLAIN_COLUMNS):] == EXPLAIN_COLUMNS
     before = tmp_path / "before.json"
     before.write_text(run("project", "--format", "json", "--as-of", "2024-10-01").output)
     result = run("project", "--compare", str(before))

@@ -24,12 +24,19 @@ known at the cohort's age and the prior elr x cost (elr = 1 + expected ROI: the 
 The projected return splits into measured (won so far), pipeline (open deals valued now) and
 future (the rest: deals not created or not valued yet, and the development of the pipeline).
 
-Intervals (all methods but the chain ladder, which keeps Mack's): every cohort already at the
-target is projected again from each younger age of its known triangle, with the same pattern
-and a prior that leaves the cohort out; the log ratios of its actual to projected return, by
-age, give a centre and a spread (made non-increasing with age), and the interval is
-lognormal around the projection. With fewer than :data:`MIN_RESIDUALS` such cohorts at an age,
-the spread comes from the Cape Cod variances instead.
+The development factors use the cells observed in the last :data:`RECENT` months (a pattern
+that drifts is followed); the Cape Cod prior weighs other cohorts by 0.5^(months between
+launches / :data:`HALF_LIFE`).
+
+Intervals (all methods but the chain ladder, which keeps Mack's): at each earlier month-end
+the known triangle is cut as it stood then, pattern and prior refitted, and every cohort then
+1..target-1 months old that has reached the target since is projected and compared with what
+it returned, log((actual + f) / (projected + f)), f = :data:`FLOOR` x cost. By age, the root
+mean square of these errors (made non-increasing with age) is the spread of a log-normal
+interval around the projection, widened by Student's t for how many errors it rests on. With
+fewer than :data:`MIN_RESIDUALS` errors at an age, the spread comes from the Cape Cod variances,
+not below that of the nearest older age. The portfolio adds the correlation of errors made at
+the same cut.
 """
 
 from __future__ import annotations
@@ -58,7 +65,7 @@ PROJECTION_COLUMNS = ["age_months", "target_months", "measured_cost", "measured_
                       "interval_high", "status"]
 # after the contract columns and payback: how the projection was made and what it is made of
 EXPLAIN_COLUMNS = ["method", "pipeline_return", "future_return", "prior_roi", "credibility"]
-MIN_RESIDUALS = 5      # cohorts at the target needed at an age for its empirical spread
+MIN_RESIDUALS = 5      # past errors needed at an age for its empirical spread
 FLOOR = 0.05           # residuals: log((actual + FLOOR cost) / (projected + FLOOR cost))
 AUTO = "benktander"    # what auto means (the README's backtest shows why)
 HALF_LIFE = 12         # months: the Cape Cod prior weighs cohorts launched further apart less
