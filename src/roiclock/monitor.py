@@ -128,19 +128,19 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
     row = pd.Index(table_then[key]).get_indexer(table_now[key])
     existed = row >= 0
 
-    def earlier(column: str, missing: float) -> np.ndarray:
+    def then_value(column: str, missing: float) -> np.ndarray:
         """The earlier table's column for each campaign now (``missing`` if it was not there)."""
         return take(table_then[column].to_numpy(dtype="float64"), row, missing)
 
     age_now = table_now["age_months"].to_numpy()
-    age_then = earlier("age_months", 0).astype("int64")
-    base = earlier("measured_return", 0.0)
+    age_then = then_value("age_months", 0).astype("int64")
+    base = then_value("measured_return", 0.0)
     cost_now = table_now["projected_cost"].fillna(table_now["measured_cost"]).to_numpy()
     # a campaign launched since (or too young then): what the prior expected of its channel
     prior_then = pd.Series(then.fit.prior.group_elr, index=then.fit.prior.groups)
     channel = months.table["channel"].astype("str").to_numpy()
     elr_new = prior_then.reindex(channel).fillna(then.fit.prior.portfolio).to_numpy()
-    projected_then = earlier("projected_return", np.nan)
+    projected_then = then_value("projected_return", np.nan)
     ultimate_then = np.where(np.isfinite(projected_then), projected_then,
                              elr_new * np.nan_to_num(cost_now))
     paid = then.fit.measured_share
@@ -170,7 +170,7 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
         "difference": np.where(judged, actual - expected, np.nan),
         "status": status,
         "projected_roi_then": np.where(np.isfinite(projected_then),
-                                       earlier("projected_roi", np.nan),
+                                       then_value("projected_roi", np.nan),
                                        roi(cost, ultimate_then)),
         "projected_roi": table_now["projected_roi"].to_numpy()})
     return out, now, then, when
