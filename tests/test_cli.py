@@ -186,7 +186,9 @@ def test_project_csv_contract(cohort):
 def test_project_table_with_backtest():
     result = run("project", "--backtest", "6", "--target", "12")
     assert result.exit_code == 0, result.output
-    assert "Backtest: projected from the data as of 2024-07-01" in result.output
+    assert "Backtest: projected from the data as it stood on 2024-07-01" in result.output
+    for method in ("measured", "chain_ladder", "bf", "auto"):
+        assert method in result.output
 
 
 def test_project_backtest_records(tmp_path):
@@ -194,9 +196,11 @@ def test_project_backtest_records(tmp_path):
     result = run("project", "--backtest", "6", "--format", "json", "--backtest-output",
                  str(out))
     assert result.exit_code == 0
-    assert json.loads(out.read_text())[-1]["window"] == "all"
+    records = json.loads(out.read_text())
+    assert records[-1]["method"] == "auto" and records[-1]["ages"] == "all"
+    assert {r["method"] for r in records} == {"measured", "chain_ladder", "bf", "auto"}
     summary = run("project", "--backtest", "6", "--format", "csv")
-    assert summary.stderr.startswith("Backtest from 2024-07-01:")
+    assert summary.stderr.startswith("Backtest (auto, cut at 2024-07-01, 2024-04-01):")
 
 
 def test_report_kpis_table():
@@ -236,7 +240,8 @@ def test_every_command_has_help_and_is_documented():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
-    assert sorted(names) == ["chart", "explain", "lag", "project", "report", "validate"]
+    assert sorted(names) == ["chart", "explain", "lag", "project", "report", "validate",
+                             "watch"]
     for name in names:
         result = run(name, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
@@ -284,3 +289,50 @@ def test_an_option_given_but_not_used_is_an_error(args, expected, tmp_path, monk
     result = run(*args)
     assert result.exit_code == 2 and expected in result.stderr
     assert result.stderr.count("\n") == 1 and not list(tmp_path.iterdir())
+
+
+def test_watch_exit_codes():
+    quiet = run("watch", "--format", "csv")
+    assert quiet.exit_code == 0, quiet.output
+    header = quiet.output.splitlines()[0].split(",")
+    assert header[:4] == ["campaign", "age_months", "age_then", "expected_return"]
+    # at a 50% level, one month back, some campaign is behind: exit 3, the table still written
+    alert = run("watch", "--since", "1", "--confidence", "0.5", "--format", "csv")
+    assert alert.exit_code == 3
+    assert ",behind," in alert.output
+    table = run("watch", "--since", "1", "--confidence", "0.5")
+    assert table.exit_code == 3 and "behind" in table.output
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["project", "--method", "magic"], "--method: 'magic' is not one of 'chain_ladder'"),
+    (["project", "--prior", "events=lots"], "--prior: expected NAME=ROI pairs"),
+    (["project", "--prior", "evnts=1.5"], "--prior: no channel or campaign is named 'evnts'"),
+    (["project", "--compare", "missing.json"], "missing.json: file not found"),
+    (["watch", "--since", "0"], "--since: expected a positive number of months"),
+    (["watch", "--method", "chain_ladder"], "--method: watch needs a method with a prior"),
+])
+def test_projection_bad_options(args, expected):
+    result = run(*args)
+    assert result.exit_code == 2 and expected in result.stderr, result.stderr
+
+
+def test_project_method_prior_and_compare(tmp_path):
+    records = json.loads(run("project", "--format", "json", "--method", "bf", "--prior",
+                             "events=120%,paid_search=1").output)
+    assert {r["method"] for r in records} == {"bf"}
+    events = next(r for r in records if r["campaign"] == "2024-09 Events Case studies")
+    assert events["prior_roi"] == pytest.approx(1.2)
+    from roiclock.projection import EXPLAIN_COLUMNS
+
+    # the projection's own columns, then when the numbers stand
+    assert list(records[0])[-len(EXPLAIN_COLUMNS) - 2:] == [*EXPLAIN_COLUMNS, "as_of",
+                                                            "data_through"]
+    before = tmp_path / "before.json"
+    before.write_text(run("project", "--format", "json", "--as-of", "2024-10-01").output)
+    result = run("project", "--compare", str(before))
+    assert result.exit_code == 0, result.output
+    assert "Change since the earlier export" in result.output
+    csv_out = run("project", "--compare", str(before), "--format", "csv")
+    assert csv_out.output.splitlines()[0].endswith("previous_roi,change,new_closes,factors,"
+                                                   "as_of,data_through")

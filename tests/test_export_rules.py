@@ -11,9 +11,14 @@ import roiclock
 from roiclock.export import COUNT, DAYS, KINDS, MONEY, RATIO, to_csv, to_json
 
 
-def every_export() -> dict[str, pd.DataFrame]:
+def every_export(tmp_path) -> dict[str, pd.DataFrame]:
     project = roiclock.run_project(backtest_months=6)
-    return {"report": roiclock.run_report().table,
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(to_json(roiclock.run_project(as_of="2024-10-01").table))
+    return {"report": roiclock.run_report(to_date=True).table,
+            "report by period": roiclock.run_report(by="channel", period="quarter").table,
+            "watch": roiclock.run_watch().table,
+            "compare": roiclock.run_project(compare=earlier).comparison,
             "report by channel": roiclock.run_report(by="channel").table,
             "lag": roiclock.run_lag(by="channel").table,
             "project": project.table, "backtest": project.backtest,
@@ -21,8 +26,8 @@ def every_export() -> dict[str, pd.DataFrame]:
             "explain": roiclock.run_explain().table}
 
 
-def test_every_numeric_column_has_a_kind():
-    for name, table in every_export().items():
+def test_every_numeric_column_has_a_kind(tmp_path):
+    for name, table in every_export(tmp_path).items():
         numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])
                    and not pd.api.types.is_bool_dtype(table[c])]
         assert set(numeric) <= set(KINDS), (name, sorted(set(numeric) - set(KINDS)))

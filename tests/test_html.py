@@ -55,10 +55,11 @@ def test_structure(page):
     outline.feed(page.read_text())
     text = " ".join(outline.text)
     assert outline.title == "roiclock report"
-    assert outline.tags.count("svg") == 1 and outline.tags.count("table") == 2
+    assert outline.tags.count("svg") == 1 and outline.tags.count("table") == 3
     assert "Measured at 3 months, ROI is" in text and "Projected at 12 months" in text
     for words in ("ROI by channel", "Definitions", "As of", "linear", "revenue", "Data",
-                  "rejected", "after as-of"):
+                  "rejected", "after as-of", "Young campaigns: projected ROI at 12 months",
+                  "won so far", "open pipeline", "future", "Benktander"):
         assert words in text
     # self-contained: no external requests, only references inside the page
     assert all(ref.startswith("#") for ref in outline.refs), outline.refs

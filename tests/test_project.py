@@ -159,11 +159,124 @@ def test_month_cohorts():
 def test_backtest_on_sample():
     r = roiclock.run_project(backtest_months=6)
     b = r.backtest
+    # cut 6 and 9 months back (12 would leave less than 12 months of history)
+    assert r.backtest_cuts == (pd.Timestamp("2024-07-01"), pd.Timestamp("2024-04-01"))
     assert r.backtest_as_of == pd.Timestamp("2024-07-01")
-    assert list(b.columns) == ["window", "cohorts", "projected_return", "actual_return",
-                               "error", "mean_abs_error", "coverage"]
-    assert b["window"].iloc[-1] == "all" and b["cohorts"].iloc[-1] == b["cohorts"][:-1].sum()
-    assert abs(b["error"].iloc[-1]) < 0.5
+    assert list(b.columns) == ["method", "ages", "cuts", "cohorts", "projected_return",
+                               "actual_return", "error", "mean_abs_error", "coverage"]
+    assert list(dict.fromkeys(b["method"])) == ["measured", "chain_ladder", "bf", "auto"]
+    assert list(b["ages"][:3]) == ["1-5", "6-11", "all"]
+    every = b[b["ages"] == "all"].set_index("method")
+    bands = b[b["ages"] != "all"].groupby("method")["cohorts"].sum()
+    assert (every["cohorts"] == bands.reindex(every.index)).all()
+    # the early measurement misses what is still to come; the projections do not
+    assert every.loc["measured", "error"] < -0.2
+    assert abs(every.loc["auto", "error"]) < 0.3 and abs(every.loc["chain_ladder", "error"]) < 0.3
+    pairs = r.pairs
+    assert set(pairs["cut"]) == set(r.backtest_cuts) and (pairs["age"].between(1, 11)).all()
+
+
+def test_every_campaign_a_month_old_is_projected():
+    r = roiclock.run_project()
+    t = r.table.set_index("campaign")
+    young = t[t["age_months"] < 12]
+    assert (young["status"] == "projected").all()
+    # no return yet, one month old: projected all the same, from its pipeline and the prior
+    assert t.loc["2024-11 Content Roadshow", "measured_return"] == 0
+    assert t.loc["2024-11 Content Roadshow", "projected_return"] > 0
+    assert (t["method"] == "auto").all()
+    parts = young["measured_return"] + young["pipeline_return"] + young["future_return"]
+    assert np.allclose(parts, young["projected_return"])
+    assert (young["interval_low"] <= young["projected_roi"]).all()
+    assert (young["projected_roi"] <= young["interval_high"]).all()
+    # every 2024-09 campaign has a projection with an interval
+    sept = t[t.index.str.startswith("2024-09")]
+    assert len(sept) == 3 and sept["interval_low"].notna().all()
+    # the chain ladder keeps its rules: it cannot develop zero
+    cl = roiclock.run_project(method="chain_ladder").table.set_index("campaign")
+    assert cl.loc["2024-11 Content Roadshow", "status"] == "too_young"
+    assert (cl["method"] == "chain_ladder").all()
+
+
+def test_methods_and_priors():
+    auto = roiclock.run_project().projection
+    bf = roiclock.run_project(method="bf").projection
+    cc = roiclock.run_project(method="cape_cod").projection
+    assert np.allclose(bf.table["projected_return"], cc.table["projected_return"])
+    # bf by hand for one campaign: known + (1 - p) x elr x cost
+    row = bf.table.set_index("campaign").loc["2024-09 Events Case studies"]
+    age = int(row["age_months"])
+    p = bf.fit.known_share[age]
+    elr = row["prior_roi"] + 1
+    expected = (row["measured_return"] + row["pipeline_return"]
+                + (1 - p) * elr * row["projected_cost"])
+    assert row["projected_return"] == pytest.approx(expected)
+    assert row["credibility"] == pytest.approx(p)
+    # a user prior for a channel replaces the Cape Cod estimate there, not elsewhere
+    planned = roiclock.run_project(method="bf", priors={"events": 1.0}).table
+    planned = planned.set_index("campaign")
+    assert planned.loc["2024-09 Events Case studies", "prior_roi"] == pytest.approx(1.0)
+    assert planned.loc["2024-09 Paid Search Demo days", "prior_roi"] == pytest.approx(
+        bf.table.set_index("campaign").loc["2024-09 Paid Search Demo days", "prior_roi"])
+    # ... and cape_cod ignores it
+    ignored = roiclock.run_project(method="cape_cod", priors={"events": 1.0}).table
+    assert np.allclose(ignored["projected_return"], cc.table["projected_return"])
+    assert auto.method == "auto"
+    with pytest.raises(roiclock.InputError, match="no channel or campaign is named 'evnts'"):
+        roiclock.run_project(priors={"evnts": 1.0})
+
+
+def test_priors_in_the_config(write):
+    config = write("my.yaml", "priors:\n  events: 1.0\n  '*': 2.0\n")
+    t = roiclock.run_project(config=config, method="bf").table.set_index("campaign")
+    assert t.loc["2024-09 Events Case studies", "prior_roi"] == pytest.approx(1.0)
+    assert t.loc["2024-09 Paid Search Demo days", "prior_roi"] == pytest.approx(2.0)
+    bad = write("bad.yaml", "priors:\n  events: lots\n")
+    with pytest.raises(roiclock.InputError, match="priors.events: expected an ROI"):
+        roiclock.run_project(config=bad)
+
+
+def test_compare_splits_the_change(tmp_path):
+    from roiclock.export import to_json
+
+    path = tmp_path / "before.json"
+    first = roiclock.run_project()
+    path.write_text(to_json(first.table))
+    same = roiclock.run_project(compare=path).comparison
+    # exports carry ROI to 6 significant digits: the same run reads back within that
+    assert np.allclose(same["change"].dropna(), 0, atol=1e-5)
+    assert np.allclose(same["factors"].dropna(), 0, atol=1e-5)
+    # an export from three months earlier: the change is new closes + factors, per campaign
+    earlier = roiclock.run_project(as_of="2024-10-01")
+    path.write_text(to_json(earlier.table))
+    later = roiclock.run_project(compare=path)
+    c = pd.concat([later.table[["campaign", "projected_roi"]], later.comparison], axis=1)
+    c = c.dropna(subset=["change"])
+    assert len(c) > 5
+    assert np.allclose(c["new_closes"] + c["factors"], c["change"])
+    assert list(later.table.columns[-4:]) == ["previous_roi", "change", "new_closes", "factors"]
+    path.write_text("[1, 2]")
+    with pytest.raises(roiclock.InputError, match="not a json export"):
+        roiclock.run_project(compare=path)
+
+
+def test_watch_on_sample():
+    r = roiclock.run_watch(since=3)
+    t = r.table.set_index("campaign")
+    assert r.then_as_of == pd.Timestamp("2024-10-01")
+    assert set(t["status"]) <= {"behind", "ahead", "on track", "not judged"}
+    # mature before the earlier date, or less than a month old: not judged
+    assert t.loc["2023-01 Paid Search ABM", "status"] == "not judged"
+    assert (t.loc[t["age_months"] < 1, "status"] == "not judged").all()
+    judged = t[t["status"] != "not judged"]
+    assert len(judged) >= 10
+    assert (judged["expected_low"] <= judged["expected_return"]).all()
+    assert (judged["expected_return"] <= judged["expected_high"]).all()
+    behind = judged["measured_return"] < judged["expected_low"] - 1e-9
+    assert ((judged["status"] == "behind") == behind).all()
+    assert r.behind == bool(behind.any())
+    with pytest.raises(roiclock.InputError, match="since"):
+        roiclock.run_watch(since=0)
 
 
 def test_report_headline_has_projection():

@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _WHERE = {
     **dict.fromkeys(["Explanation", "LagReport", "ProjectReport", "Report", "Validation", "load",
                      "read", "run_explain", "run_lag", "run_project", "run_report",
-                     "run_validate", "sample_paths"], "api"),
+                     "run_validate", "run_watch", "sample_paths", "WatchReport"], "api"),
     "attribute": "attribution",
     "Settings": "config", "load_settings": "config",
     "to_csv": "export", "to_json": "export",

@@ -7,7 +7,8 @@ Examples
 >>> report.headline                           # doctest: +SKIP
 'Measured at 3 months, ROI is -85%; at 12 months it is +272%: ...'
 >>> roiclock.run_lag(by="channel").table      # doctest: +SKIP
->>> roiclock.run_project(backtest=6).backtest # doctest: +SKIP
+>>> roiclock.run_project(backtest_months=6).backtest   # doctest: +SKIP
+>>> roiclock.run_watch(since=3).behind                 # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from .loading import RawInputs, read_inputs
 from .markov import Chain
 from .mature import PORTFOLIO, by_month, campaign_windows, group_windows, maturity
 from .mature import to_date as mature_to_date
+from .models import MODELS
+from .monitor import compare as compare_projection
+from .monitor import read_previous, watch
 from .periods import split
-from .projection import Projection, backtest, project, triangle
+from .projection import Projection, backtest, project
 from .schema import InputError
 from .survival import lag
 from .validation import Inputs, reasons, validate
@@ -92,6 +96,11 @@ def load(spend=None, deals=None, touches=None, settings: Settings | None = None,
                      strict, data_through)
 
 
+def _chain(inputs: Inputs, settings: Settings) -> Chain | None:
+    """The Markov chain, fitted once, when the model needs it."""
+    return markov.chain(inputs, settings) if MODELS[settings.model].chain else None
+
+
 @dataclass(frozen=True)
 class Report:
     """The result of :func:`run_report`.
@@ -140,7 +149,8 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
-    credits = attribute(inputs, settings)
+    chain = _chain(inputs, settings)
+    credits = attribute(inputs, settings, chain)
     step("Measuring the windows")
     months = by_month(inputs, credits, settings, max(settings.windows))
     per_campaign = campaign_windows(inputs, credits, settings, months)
@@ -151,7 +161,7 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     channels = group_windows(per_campaign, settings, "channel")
     step("Projecting young campaigns")
     projection = project(inputs, credits, settings, max(settings.windows), "campaign",
-                         confidence, months)
+                         confidence, months, chain=chain)
     sentence = headline(portfolio, inputs.as_of) + " " + projection_sentence(projection)
     return Report(settings, inputs, credits, table, portfolio, channels, projection, sentence,
                   by, sample, so_far)
@@ -198,7 +208,10 @@ def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
 @dataclass(frozen=True)
 class ProjectReport:
     """The result of :func:`run_project`: ``table`` (one row per cohort), the
-    ``projection`` it came from and, with a backtest, the ``backtest`` table."""
+    ``projection`` it came from; with a backtest, the ``backtest`` table (per method and age
+    band), its cut dates (``backtest_cuts``; ``backtest_as_of`` the latest) and ``pairs`` (one
+    row per cut, method and cohort); with ``compare``, ``comparison`` (per cohort: the change
+    of projected ROI since an earlier export, split into new closes and factors)."""
 
     settings: Settings
     inputs: Inputs
@@ -206,42 +219,92 @@ class ProjectReport:
     backtest: pd.DataFrame | None
     backtest_as_of: pd.Timestamp | None
     sample: bool
+    backtest_cuts: tuple = ()
+    pairs: pd.DataFrame | None = None
+    comparison: pd.DataFrame | None = None
 
     @property
     def table(self) -> pd.DataFrame:
-        return self.projection.table
+        if self.comparison is None:
+            return self.projection.table
+        return pd.concat([self.projection.table, self.comparison], axis=1)
 
 
 def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                 data_through=None, cohort: str = "campaign", target: int | None = None,
-                confidence: float = 0.8,
-                backtest_months: int = 0, period: str | None = None, strict: bool = False,
-                progress: Progress | None = None, **overrides: Any) -> ProjectReport:
+                confidence: float = 0.8, backtest_months: int = 0, method: str = "auto",
+                priors: dict | None = None, compare=None, period: str | None = None,
+                strict: bool = False, progress: Progress | None = None,
+                **overrides: Any) -> ProjectReport:
     """Project every cohort's return and ROI to ``target`` months (default: the largest
-    window); with ``backtest_months`` K, also project from the data as it was K months
-    before as-of and compare with what happened since."""
+    window) with ``method`` (see :mod:`roiclock.projection`); ``priors``: expected ROI by
+    channel or campaign (default: the config's ``priors``). With ``backtest_months`` K, also
+    project from the data as it stood K, K+3 and K+6 months before as-of, with each method,
+    and compare with the return at the target seen since. ``compare``: an earlier json export
+    of ``project`` (path)."""
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     target = max(settings.windows) if target is None else target
     if backtest_months < 0:
         raise InputError(f"expected months >= 0, got {backtest_months}",
                          option="backtest_months")
-    raw = read(spend, deals, touches, settings)
-    inputs = split(_validate(raw, settings, as_of, strict, data_through), period)
+    previous = read_previous(compare) if compare is not None else None
+    inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
-    credits = attribute(inputs, settings)
+    chain = _chain(inputs, settings)
+    credits = attribute(inputs, settings, chain)
     step("Projecting")
-    projection = project(inputs, credits, settings, target, cohort, confidence)
-    table, then_as_of = None, None
+    projection = project(inputs, credits, settings, target, cohort, confidence, None, method,
+                         priors, chain)
+    table, pairs, cuts = None, None, []
     if backtest_months:
-        then_as_of = inputs.as_of - pd.DateOffset(months=backtest_months)
-        step(f"Backtesting from {then_as_of:%Y-%m-%d}")
-        then_inputs = split(_validate(raw, settings, then_as_of, data_through=data_through),
-                            period)
-        then = project(then_inputs, attribute(then_inputs, settings), settings, target, cohort,
-                       confidence)
-        now = triangle(inputs, credits, settings, target, cohort)
-        table = backtest(then, now, settings.windows)
-    return ProjectReport(settings, inputs, projection, table, then_as_of, sample)
+        step(f"Backtesting from {backtest_months} months back")
+        table, pairs, cuts = backtest(inputs, credits, settings, backtest_months, target,
+                                      cohort, confidence, priors, chain)
+    comparison = compare_projection(projection, previous) if previous is not None else None
+    return ProjectReport(settings, inputs, projection, table, cuts[0] if cuts else None,
+                         sample, tuple(cuts), pairs, comparison)
+
+
+@dataclass(frozen=True)
+class WatchReport:
+    """The result of :func:`run_watch`: ``table`` (per campaign: expected and measured return
+    by now, status behind / ahead / on track / not judged), the projections ``now`` and
+    ``then`` (``since`` months earlier, on ``then_as_of``)."""
+
+    settings: Settings
+    inputs: Inputs
+    table: pd.DataFrame
+    now: Projection
+    then: Projection
+    then_as_of: pd.Timestamp
+    since: int
+    confidence: float
+    sample: bool
+
+    @property
+    def behind(self) -> bool:
+        """True when some campaign has won less than its interval expected."""
+        return bool((self.table["status"] == "behind").any())
+
+
+def run_watch(spend=None, deals=None, touches=None, config=None, *, as_of=None,
+              data_through=None, since: int = 3, target: int | None = None,
+              confidence: float = 0.95,
+              method: str = "auto", priors: dict | None = None, strict: bool = False,
+              progress: Progress | None = None, **overrides: Any) -> WatchReport:
+    """Actual vs expected: what each campaign has won by now against what the projection
+    made ``since`` months ago expected (see :mod:`roiclock.monitor`): the ``roiclock watch``
+    command."""
+    settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
+    target = max(settings.windows) if target is None else target
+    inputs = load(spend, deals, touches, settings, as_of, strict, data_through)
+    step("Attributing won deals to campaigns")
+    chain = _chain(inputs, settings)
+    credits = attribute(inputs, settings, chain)
+    step("Comparing with the projection made earlier")
+    table, now, then, when = watch(inputs, credits, settings, since, target, confidence,
+                                   method, priors, chain)
+    return WatchReport(settings, inputs, table, now, then, when, since, confidence, sample)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .schema import InputError
+from .words import method_name
 
 TITLE = "Portfolio ROI by months since launch"
 SIZE_INCHES = (8.0, 4.5)
@@ -37,8 +38,9 @@ def _matplotlib():
     return plt
 
 
-def figure(points: pd.DataFrame, title: str, confidence: float):
-    """The matplotlib figure of a projection's curve (:func:`roiclock.projection.curve`)."""
+def figure(points: pd.DataFrame, title: str, confidence: float, method: str | None = None):
+    """The matplotlib figure of a projection's curve (:func:`roiclock.projection.curve`);
+    ``method`` names the projection in the legend."""
     plt = _matplotlib()
     fig, ax = plt.subplots(figsize=SIZE_INCHES, dpi=DPI)
     months = points["months"].to_numpy()
@@ -52,8 +54,9 @@ def figure(points: pd.DataFrame, title: str, confidence: float):
                     label=f"{confidence:.0%} interval")
     n_proj = int(points["projected_campaigns"].iloc[0])
     n_meas = int(points["measured_campaigns"].iloc[0])
+    how = f" ({method_name(method).removeprefix('the ')})" if method else ""
     ax.plot(months, projected, linestyle="--", color="#f28e2b", marker="o", markersize=3,
-            label=f"projected, all {n_proj} campaigns")
+            label=f"projected{how}, all {n_proj} campaigns")
     if np.isfinite(measured).any():
         ax.plot(months, measured, linestyle="-", color="#4e79a7", marker="o", markersize=4,
                 linewidth=2, label=f"measured, {n_meas} mature campaigns")
@@ -73,12 +76,13 @@ def figure(points: pd.DataFrame, title: str, confidence: float):
     return fig
 
 
-def image(points: pd.DataFrame, title: str, confidence: float, fmt: str) -> bytes:
+def image(points: pd.DataFrame, title: str, confidence: float, fmt: str,
+          method: str | None = None) -> bytes:
     """PNG or SVG bytes of the ROI curve."""
     if fmt not in FORMATS:
         raise InputError(f"expected {' or '.join(FORMATS)}, got '{fmt}'", option="fmt")
     plt = _matplotlib()
-    fig = figure(points, title, confidence)
+    fig = figure(points, title, confidence, method)
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     fig.savefig(buffer, format=fmt, metadata=metadata)

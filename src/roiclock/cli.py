@@ -1,9 +1,10 @@
 """The ``roiclock`` command: parse options, call the library, render. Nothing else.
 
 Exit codes: 0 success; 2 bad input or usage (one line on stderr naming file, line and column);
-1 unexpected failure (out of memory, a full disk: one line too); 130 interrupted (SIGINT),
-143 terminated (SIGTERM, see :mod:`roiclock.entry`); 141 when the reader of standard output
-went away (``| head``), quietly, as a tool killed by SIGPIPE.
+1 unexpected failure (out of memory, a full disk: one line too); 3 (``watch`` only) some
+campaign has fallen behind its projection; 130 interrupted (SIGINT), 143 terminated (SIGTERM,
+see :mod:`roiclock.entry`); 141 when the reader of standard output went away (``| head``),
+quietly, as a tool killed by SIGPIPE.
 
 Whatever happens, stderr gets at most one line per message: no traceback, no Python or
 matplotlib warning, no usage text.
@@ -35,7 +36,15 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from . import __version__, render
-from .api import run_explain, run_lag, run_project, run_report, run_validate, sample_paths
+from .api import (
+    run_explain,
+    run_lag,
+    run_project,
+    run_report,
+    run_validate,
+    run_watch,
+    sample_paths,
+)
 from .chart import TITLE, image
 from .config import BASES, MAX_MONTHS
 from .export import FORMATS, stamped, write_atomic
@@ -54,8 +63,10 @@ from .render import (
     print_project,
     print_report,
     print_validation,
+    print_watch,
     rejection_warning,
 )
+from .reserving import METHODS
 from .schema import PRESETS, InputError
 from .survival import LAG_BY, STARTS
 from .words import fallback_note, horizon_notice
@@ -77,6 +88,7 @@ if TYPE_CHECKING:  # members made from the registries at import time are opaque 
     Basis = Any
     Preset = Any
     Period = Any
+    Method = Any
 else:
     Format = _choices("Format", ("table", *FORMATS))
     Model = _choices("Model", MODELS)
@@ -87,9 +99,11 @@ else:
     Basis = _choices("Basis", BASES)
     Preset = _choices("Preset", PRESETS)
     Period = _choices("Period", PERIODS)
+    Method = _choices("Method", METHODS)
 
 PERIOD_HELP = ("Always-on spend as cohorts: each campaign x month (or quarter) measured from "
                "the first day of its period.")
+BEHIND = 3  # watch: some campaign has fallen behind what its projection expected
 
 # The library's argument names that the command line spells otherwise.
 FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start": "--from"}
@@ -547,6 +561,26 @@ def check_number(value: float, option: str, what: str, low: float, high: float,
         raise InputError(f"expected {what}, got {_shown(str(value))}", option=option)
 
 
+def parse_priors(text: str | None) -> dict[str, float] | None:
+    """``--prior``: ``NAME=ROI`` pairs separated by commas (a channel or a campaign; ROI as a
+    fraction, 1.5, or a percent, 150%), or one ROI for every campaign."""
+    if text is None:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, _, value = part.rpartition("=")
+        name, value = (name.strip() or "*"), value.strip()
+        try:
+            number = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+        except ValueError:
+            raise InputError(f"--prior: expected NAME=ROI pairs like paid_search=1.5 or "
+                             f"events=120%, got '{part.strip()}'") from None
+        out[name] = number
+    return out
+
+
 def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
     if text is None:
         return None
@@ -667,6 +701,12 @@ def lag_command(
                    result.inputs)
 
 
+METHOD_HELP = ("auto (Benktander credibility blend) | chain_ladder | bf (your --prior, else "
+               "Cape Cod) | cape_cod | benktander.")
+PRIOR_HELP = ("Expected ROI: NAME=ROI,... by channel or campaign (1.5 or 150%), or one ROI "
+              "for all.")
+
+
 @command()
 def project(
     common: Common,
@@ -674,12 +714,18 @@ def project(
     target: int | None = typer.Option(None, help="Months to project to (default: the "
                                                     "largest window)."),
     confidence: float = typer.Option(0.8, help="Interval level, e.g. 0.8."),
-    backtest: int = typer.Option(0, help="Hide the last K months, project, compare."),
+    method: Method = typer.Option(Method.auto, help=METHOD_HELP),
+    prior: str | None = typer.Option(None, help=PRIOR_HELP),
+    backtest: int = typer.Option(0, help="Project from the data K, K+3, K+6 months back with "
+                                         "each method; compare."),
     backtest_output: str | None = typer.Option(
         None, help="With csv/json: write the backtest records here."),
+    compare: str | None = typer.Option(
+        None, help="An earlier 'project --format json' export: explain what changed."),
     period: Period | None = typer.Option(None, help=PERIOD_HELP),
 ) -> None:
-    """Projected final return and ROI of young cohorts (chain ladder, Mack interval)."""
+    """Projected final return and ROI of young cohorts: measured, open pipeline and future,
+    with an interval checked against the past."""
     if backtest_output is not None and not backtest:
         raise InputError("--backtest-output: there is no backtest to write; give --backtest K")
     if backtest_output is not None and common.format.value not in FORMATS:
@@ -690,7 +736,8 @@ def project(
     check_number(backtest, "backtest_months", f"months >= 0 (at most {MAX_MONTHS})", 0,
                  MAX_MONTHS, low_open=False)
     result = common.run(run_project, cohort=cohort.value, target=target,
-                        confidence=confidence, backtest_months=backtest,
+                        confidence=confidence, backtest_months=backtest, method=method.value,
+                        priors=parse_priors(prior), compare=_path(compare),
                         period=_value(period))
     common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet),
                    result.inputs)
@@ -701,6 +748,31 @@ def project(
                 result.backtest, result.backtest_as_of, result.inputs.data_through)))
         else:
             common.note(backtest_line(result))
+
+
+@command()
+def watch(
+    common: Common,
+    since: int = typer.Option(3, help="Compare with the projection made this many months "
+                                      "ago."),
+    target: int | None = typer.Option(None, help="Months projected to (default: the largest "
+                                                    "window)."),
+    confidence: float = typer.Option(0.95, help="Interval level of what was expected."),
+    method: Method = typer.Option(Method.auto, help=METHOD_HELP),
+    prior: str | None = typer.Option(None, help=PRIOR_HELP),
+) -> None:
+    """Actual vs expected: each campaign's return so far against what its projection from
+    --since months ago expected by now. Exit code 3 when some campaign is behind."""
+    _check_target(target)
+    check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
+    check_number(since, "since", f"a positive number of months (at most {MAX_MONTHS})", 1,
+                 MAX_MONTHS, low_open=False)
+    result = common.run(run_watch, since=since, target=target, confidence=confidence,
+                        method=method.value, priors=parse_priors(prior))
+    common.deliver(result.table, lambda c: print_watch(result, c, quiet=common.quiet),
+                   result.inputs)
+    if result.behind:
+        raise typer.Exit(code=BEHIND)
 
 
 @command("validate")
@@ -723,6 +795,8 @@ def chart(
                                                     "window)."),
     confidence: float = typer.Option(0.8, help="Interval level of the projected band."),
     period: Period | None = typer.Option(None, help=PERIOD_HELP),
+    method: Method = typer.Option(Method.auto, help=METHOD_HELP),
+    prior: str | None = typer.Option(None, help=PRIOR_HELP),
 ) -> None:
     """The ROI curve as an image: --output roi.png or roi.svg (measured solid, projected
     dashed with its interval band, break-even and the month most marketers measure)."""
@@ -734,9 +808,10 @@ def chart(
     _check_target(target)
     check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
     result = common.run(run_project, target=target, confidence=confidence,
-                        period=_value(period))
-    write_file(output, image(result.projection.curve, TITLE, result.projection.confidence,
-                               output.suffix.lower().lstrip(".")))
+                        method=method.value, priors=parse_priors(prior), period=_value(period))
+    projection = result.projection
+    write_file(output, image(projection.curve, TITLE, projection.confidence,
+                             output.suffix.lower().lstrip("."), projection.method))
 
 
 def _check_target(target: int | None) -> None:

@@ -48,6 +48,7 @@ class Settings:
     dayfirst: bool | None = None
     decimal: str = "auto"
     currency: dict[str, Any] = field(default_factory=dict)
+    priors: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check(self)
@@ -153,6 +154,10 @@ def _check(s: Settings, source: str = "settings") -> None:
         if not _number(rate) or not rate > 0:
             _fail(f"currency.rates.{shown(code)}: expected a positive number, got {shown(rate)}",
                   source)
+    for name, value in s.priors.items():
+        if not _number(value) or not value >= -1:
+            _fail(f"priors.{str(name)[:40]}: expected an ROI >= -1 (e.g. 1.5 for +150%), got "
+                  f"{shown(value)}", source)
     for kind, mapping in s.columns.items():
         if kind not in COLUMNS:
             _fail(f"columns: unknown file kind {shown(kind)} (spend, deals, touches)", source)
@@ -269,6 +274,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     values["columns"] = columns
     values["stages"] = _mapping(values, "stages", source)
     values["currency"] = _mapping(values, "currency", source)
+    values["priors"] = {str(k): v for k, v in _mapping(values, "priors", source).items()}
     preset = PRESETS.get(values.get("preset") or "", {})
     for kind, mapping in preset.get("columns", {}).items():  # the file's own mapping wins
         values["columns"][kind] = {**mapping, **values["columns"].get(kind, {})}

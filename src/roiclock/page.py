@@ -14,7 +14,7 @@ import pandas as pd
 from .api import Report
 from .chart import TITLE, image
 from .models import describe
-from .words import as_of_text, groups, money, percent
+from .words import as_of_text, groups, method_name, money, percent
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 2em auto; max-width: 60em;
@@ -56,6 +56,27 @@ def _channel_table(channels: pd.DataFrame, windows) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
+def _projection_table(table: pd.DataFrame) -> str:
+    """The campaigns still projected: ROI now and projected, interval, and what the projected
+    return is made of."""
+    young = table[table["status"] == "projected"]
+    head = ("<tr><th>campaign</th><th>age</th><th>ROI now</th><th>projected</th>"
+            "<th>interval</th><th>won so far</th><th>open pipeline</th><th>future</th></tr>")
+    rows = []
+    for row in young.itertuples(index=False):
+        cost = row.measured_cost
+        now = row.measured_return / cost - 1 if cost > 0 else float("nan")
+        rows.append(
+            f"<tr><td>{escape(str(row[0]))}</td><td>{row.age_months}</td>"
+            f"<td>{percent(now)}</td><td>{percent(row.projected_roi)}</td>"
+            f"<td>{percent(row.interval_low)}..{percent(row.interval_high)}</td>"
+            f"<td>{money(row.measured_return)}</td><td>{money(row.pipeline_return)}</td>"
+            f"<td>{money(row.future_return)}</td></tr>")
+    if not rows:
+        return "<p>No campaign is being projected.</p>"
+    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
 def _accounting(inputs) -> str:
     rows = "".join(
         f"<tr><td>{escape(r.kind)}</td><td>{r.read:,}</td><td>{r.used:,}</td>"
@@ -68,8 +89,9 @@ def _accounting(inputs) -> str:
 def html(report: Report) -> str:
     """The whole page as one string."""
     s = report.settings
-    svg = image(report.projection.curve, TITLE, report.projection.confidence,
-                "svg").decode("utf-8")
+    projection = report.projection
+    svg = image(projection.curve, TITLE, projection.confidence, "svg",
+                projection.method).decode("utf-8")
     svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
     definitions = {
         "As of": as_of_text(report.inputs).removeprefix("As of ").rstrip(".")
@@ -81,7 +103,11 @@ def html(report: Report) -> str:
         "Cost": f"spend x {s.cost_multiplier:g}",
         "ROI": "(return - cost) / cost; a window is mature when it has ended by as-of",
         "Curves": "measured: campaigns mature at the last window, the same ones at every "
-                  "month; projected: every campaign, chain ladder with Mack's interval",
+                  f"month; projected: every campaign, {method_name(projection.method)} "
+                  f"with its {projection.confidence:.0%} interval",
+        "Projection": "won so far + open pipeline (open deals x the chance a deal of their "
+                      "age wins in time) + future (the rest, from how earlier campaigns "
+                      "developed)",
     }
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in definitions.items())
     source = ("the sample data shipped with roiclock" if report.sample
@@ -99,6 +125,8 @@ def html(report: Report) -> str:
 <figure>{svg}</figure>
 <h2>ROI by channel</h2>
 {_channel_table(report.channels, s.windows)}
+<h2>Young campaigns: projected ROI at {projection.target} months</h2>
+{_projection_table(projection.table)}
 <h2>Definitions</h2>
 <dl>{items}</dl>
 <h2>Data</h2>

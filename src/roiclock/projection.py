@@ -1,18 +1,42 @@
-"""Projection: develop young cohorts to their final return with the chain ladder.
+"""Projection: each young cohort's return and ROI at the target, and why.
 
 Cohorts are campaigns (or launch months); development age k is whole calendar months since
-launch; a cell holds the cumulative attributed return (and cost) dated before launch + k months.
-A cohort is observed at age k when launch + k months <= as-of.
+launch. Two triangles:
 
-Method: volume-weighted chain ladder. The age-to-age factor f_k = sum C[i,k+1] / sum C[i,k]
-over the cohorts observed at k+1. A young cohort is developed from its latest observed age to
-the target age by the product of the factors. Uncertainty: Mack's (1993) standard error of the
-projected return (process and parameter error; the last sigma by Mack's extrapolation), turned
-into an interval with a log-normal of the same mean and standard error. Cost is developed with
-its own volume-weighted factors and taken as known. Checked against the chainladder package.
+- the measured triangle (:func:`triangle`): cumulative attributed return (and cost) dated
+  before launch + k months. The chain ladder develops it (volume-weighted factors, Mack's
+  standard error; checked against the chainladder package). ``method='chain_ladder'``.
+- the known triangle (:func:`known_triangle`): at each month-end cut before as-of (as-of, then
+  1, 2, ... months earlier), what was won so far plus the open pipeline valued then
+  (:mod:`roiclock.pipeline`), both within the target window. Its development shows how what
+  was known at each age turned into the return at the target, pipeline valuation errors
+  included, and its last diagonal is today's measured + pipeline.
 
-A cohort with no complete month, or with no return yet (the chain ladder cannot develop zero),
-or whose development needs a factor no older cohort supplies, is ``too_young``.
+On the known triangle (:mod:`roiclock.reserving` for the formulas), with p the expected share
+known at the cohort's age and the prior elr x cost (elr = 1 + expected ROI: the user's
+``priors``, else the Cape Cod estimate per channel shrunk toward the portfolio):
+
+- ``bf``: Bornhuetter-Ferguson, known + (1 - p) x prior;
+- ``cape_cod``: the same with the Cape Cod prior even where the user gave one;
+- ``benktander``: BF iterated once more (credibility 1 - (1 - p)^2 on the cohort's own data);
+- ``auto`` (default): see :data:`AUTO`.
+
+The projected return splits into measured (won so far), pipeline (open deals valued now) and
+future (the rest: deals not created or not valued yet, and the development of the pipeline).
+
+The development factors use the cells observed in the last :data:`RECENT` months (a pattern
+that drifts is followed); the Cape Cod prior weighs other cohorts by 0.5^(months between
+launches / :data:`HALF_LIFE`).
+
+Intervals (all methods but the chain ladder, which keeps Mack's): at each earlier month-end
+the known triangle is cut as it stood then, pattern and prior refitted, and every cohort then
+1..target-1 months old that has reached the target since is projected and compared with what
+it returned, log((actual + f) / (projected + f)), f = :data:`FLOOR` x cost. By age, the root
+mean square of these errors (made non-increasing with age) is the spread of a log-normal
+interval around the projection, widened by Student's t for how many errors it rests on. With
+fewer than :data:`MIN_RESIDUALS` errors at an age, the spread comes from the Cape Cod variances,
+not below that of the nearest older age. The portfolio adds the correlation of errors made at
+the same cut.
 """
 
 from __future__ import annotations
@@ -24,16 +48,28 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from . import reserving
+from .attribution import attribute
 from .config import Settings
-from .frames import months_since
+from .frames import months_since, positions
+from .markov import Chain
 from .mature import ByMonth, by_month, roi
+from .pipeline import snapshot, valued
+from .reserving import METHODS
 from .schema import InputError
 from .validation import Inputs
 
 COHORTS = ("campaign", "month")
 PROJECTION_COLUMNS = ["age_months", "target_months", "measured_cost", "measured_return",
-           "projected_cost", "projected_return", "projected_roi", "interval_low",
-           "interval_high", "status"]
+                      "projected_cost", "projected_return", "projected_roi", "interval_low",
+                      "interval_high", "status"]
+# after the contract columns and payback: how the projection was made and what it is made of
+EXPLAIN_COLUMNS = ["method", "pipeline_return", "future_return", "prior_roi", "credibility"]
+MIN_RESIDUALS = 5      # past errors needed at an age for its empirical spread
+FLOOR = 0.05           # residuals: log((actual + FLOOR cost) / (projected + FLOOR cost))
+AUTO = "benktander"    # what auto means (the README's backtest shows why)
+HALF_LIFE = 12         # months: the Cape Cod prior weighs cohorts launched further apart less
+RECENT = 12            # months: development factors from the cells observed that recently
 
 
 @dataclass(frozen=True)
@@ -176,8 +212,322 @@ def interval(mean, mse, confidence: float):
 
 
 @dataclass(frozen=True)
+class Known:
+    """The known triangle: by cohort and age 0..target, measured return, valued pipeline and
+    cost at month-end cuts (NaN where no cut observed the cohort at that age), and the same
+    three at as-of (``now_*``), all within the target window."""
+
+    measured: np.ndarray
+    pipeline: np.ndarray
+    cost: np.ndarray
+    now_measured: np.ndarray
+    now_pipeline: np.ndarray
+    now_cost: np.ndarray
+    cut: np.ndarray          # per cell: months before as-of of the cut that observed it
+    ages_at: np.ndarray      # per cohort and cut (as-of, 1, 2... months before): its age
+
+    @property
+    def known(self) -> np.ndarray:
+        return self.measured + self.pipeline
+
+
+def _cuts(as_of: pd.Timestamp, first_launch, history: int) -> list[pd.Timestamp]:
+    """As-of, then 1, 2, ... ``history`` months earlier, while after the first launch."""
+    cuts = [as_of]
+    for j in range(1, history + 1):
+        cut = as_of - pd.DateOffset(months=j)
+        if pd.isna(first_launch) or cut <= first_launch:
+            break
+        cuts.append(cut)
+    return cuts
+
+
+def _at_cuts(dates, values, pos, deadline, cuts: np.ndarray, n: int) -> np.ndarray:
+    """V[i, j] = sum of values of cohort i dated before cuts[j] (descending) and before the
+    cohort's deadline: one pass over the rows."""
+    day = np.asarray(dates).astype("datetime64[D]").view("int64")
+    values = np.asarray(values, dtype="float64")
+    ok = (pos >= 0) & ~np.isnat(np.asarray(dates).astype("datetime64[D]"))
+    ok &= day < deadline[np.maximum(pos, 0)]
+    ascending = cuts[::-1]
+    later = len(cuts) - np.searchsorted(ascending, day[ok], side="right")  # cuts after date
+    width = len(cuts) + 1
+    flat = np.bincount(pos[ok] * width + later, weights=values[ok], minlength=n * width)
+    sums = np.cumsum(flat.reshape(n, width)[:, ::-1], axis=1)[:, ::-1]
+    return sums[:, 1:]
+
+
+def _by_code(values: np.ndarray, code: np.ndarray, groups: int) -> np.ndarray:
+    """Sum rows by group; a group with any NaN row is NaN."""
+    out = np.zeros((groups,) + values.shape[1:])
+    np.add.at(out, code, np.nan_to_num(values))
+    bad = np.zeros(out.shape, dtype=bool)
+    np.logical_or.at(bad, code, np.isnan(values))
+    out[bad] = np.nan
+    return out
+
+
+def known_triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: int,
+                   cohort: str = "campaign", months: ByMonth | None = None,
+                   chain: Chain | None = None, history: int | None = None) -> Known:
+    """The known triangle (see the module docstring), from cuts at as-of and up to
+    ``history`` (default 2 x target) months before it."""
+    if months is None or months.last < target:
+        months = by_month(inputs, credits, settings, target)
+    table = months.table
+    launch = table["launch"]
+    n = len(table)
+    cuts = _cuts(inputs.as_of, launch.min(), 2 * target if history is None else history)
+    cut_days = np.array([np.datetime64(c.date(), "D") for c in cuts]).view("int64")
+    deadline = (launch + pd.DateOffset(months=target)).astype("datetime64[s]").to_numpy()
+    deadline = deadline.astype("datetime64[D]").view("int64")
+    names = table["campaign"]
+    measured = _at_cuts(credits["close_date"].to_numpy(), credits["return"],
+                        positions(credits["campaign"], names), deadline, cut_days, n)
+    cost = _at_cuts(inputs.spend["date"].to_numpy(), inputs.spend["amount"],
+                    positions(inputs.spend["campaign"], names), deadline, cut_days,
+                    n) * settings.cost_multiplier
+    pipeline = valued(inputs, settings, table, target, cuts, chain)
+    cells = [np.full((n, target + 1), np.nan) for _ in range(3)]
+    when = np.full((n, target + 1), np.iinfo("int64").max)
+    launch_days = launch.to_numpy().astype("datetime64[D]")
+    ages_at = np.stack([months_since(launch_days, np.full(n, d).astype("datetime64[D]"))
+                        for d in cut_days], axis=1) if n else np.zeros((0, len(cuts)), int)
+    for j in range(len(cuts) - 1, -1, -1):  # a few dozen cuts; the latest one wins
+        age = ages_at[:, j]
+        ok = (age >= 0) & (age < target)
+        for cell, source in zip(cells, (measured, pipeline, cost), strict=True):
+            cell[ok, age[ok]] = source[ok, j]
+        when[ok, age[ok]] = j
+    age_now = months_since(launch_days, np.full(n, cut_days[0]).astype("datetime64[D]"))
+    done = age_now >= target
+    when[done, target] = age_now[done] - target
+    cells[0][done, target] = months.ret[done, target]
+    cells[1][done, target] = 0.0
+    cells[2][done, target] = months.cost[done, target]
+    now = [measured[:, 0], pipeline[:, 0], cost[:, 0]]
+    if cohort == "month":
+        month = launch.dt.strftime("%Y-%m").to_numpy()
+        _, code = np.unique(month, return_inverse=True)
+        groups = int(code.max(initial=-1)) + 1
+        cells = [_by_code(c, code, groups) for c in cells]
+        now = [_by_code(c, code, groups) for c in now]
+        latest = np.full((groups, target + 1), np.iinfo("int64").min)
+        np.maximum.at(latest, code, when)
+        when = latest
+        youngest = np.full((groups, len(cuts)), np.iinfo("int64").max)
+        np.minimum.at(youngest, code, ages_at)
+        ages_at = youngest
+    return Known(cells[0], cells[1], cells[2], now[0], now[1], now[2], when, ages_at)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What a projection learned from the data.
+
+    known_share, paid_share, cost_share : expected share of the final value known, measured
+        (whole months) and spent at each age 0..target; measured_share: measured at the cuts
+    groups, time : per cohort, its channel and launch month (the prior's groups and decay)
+    correlation : of the standardized past errors made at the same cut (NaN if unknown)
+    prior : the Cape Cod prior (:class:`roiclock.reserving.Prior`)
+    elr : per cohort, the prior used (the user's where given): expected return per unit of cost
+    spread : per age, the root mean square of log(actual / projected) over past projections
+        of cohorts that have reached the target since (NaN where not estimated); residuals:
+        how many
+    """
+
+    known_share: np.ndarray
+    paid_share: np.ndarray
+    cost_share: np.ndarray
+    measured_share: np.ndarray
+    prior: reserving.Prior
+    elr: np.ndarray
+    spread: np.ndarray
+    residuals: np.ndarray
+    groups: np.ndarray
+    time: np.ndarray
+    correlation: float
+
+
+def ultimate(method: str, known, share, prior) -> np.ndarray:
+    """The projected final return by ``method`` (not the chain ladder) from what is known,
+    the share expected known at that age and the prior (elr x cost)."""
+    if method in ("bf", "cape_cod"):
+        return reserving.bornhuetter_ferguson(known, share, prior)
+    if method == "benktander":
+        return reserving.benktander(known, share, prior, 2)
+    if method == "auto":
+        return ultimate(AUTO, known, share, prior)
+    raise InputError(f"expected one of {', '.join(METHODS)}, got '{method}'", option="method")
+
+
+def credibility(method: str, share) -> np.ndarray:
+    """The weight of the cohort's own data against the prior (1 - q^n)."""
+    q = 1 - np.clip(np.asarray(share, dtype="float64"), 0, 1)
+    n = {"bf": 1, "cape_cod": 1, "benktander": 2}.get(AUTO if method == "auto" else method, 0)
+    return 1 - q ** n if n else np.ones_like(q)
+
+
+def user_elr(priors: dict | None, names, channels) -> np.ndarray:
+    """Per cohort, 1 + the user's expected ROI (campaign first, then channel, then ``*``);
+    NaN where none applies. Unknown names are an error (a typo would silently do nothing)."""
+    names = np.asarray(names, dtype=object).astype("str")
+    channels = np.asarray(channels, dtype=object).astype("str")
+    out = np.full(len(names), np.nan)
+    if not priors:
+        return out
+    known = set(names) | set(channels) | {"*"}
+    for key, value in priors.items():  # a handful of entries
+        if str(key) not in known:
+            raise InputError(f"no channel or campaign is named '{key}'", option="prior")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= -1:
+            raise InputError(f"'{key}': expected an ROI >= -1 (e.g. 1.5 for +150%), got "
+                             f"{value!r}", option="prior")
+    elr = {str(k): 1.0 + float(v) for k, v in priors.items()}
+    for level in ("*", "channel", "campaign"):  # later levels win
+        if level == "*":
+            if "*" in elr:
+                out[:] = elr["*"]
+            continue
+        keys = channels if level == "channel" else names
+        found = pd.Series(keys).map(elr).to_numpy(dtype="float64")
+        out = np.where(np.isfinite(found), found, out)
+    return out
+
+
+def _prior_variance(fit_prior: reserving.Prior, exposure, q) -> np.ndarray:
+    """Variance of the unknown part under the Cape Cod model: process (s2 per unit of
+    exposure) and the estimation variance of the elr."""
+    e = np.nan_to_num(np.asarray(exposure, dtype="float64"))
+    q = np.clip(np.nan_to_num(np.asarray(q, dtype="float64")), 0, None)
+    return q * fit_prior.within * e + (q * e) ** 2 * fit_prior.variance
+
+
+def estimate(K: np.ndarray, cost: np.ndarray, ages: np.ndarray, observed: np.ndarray,
+              groups, time: np.ndarray, exposure: np.ndarray | None = None,
+              recent: np.ndarray | None = None):
+    """Known and cost emergence and the Cape Cod prior from the cells ``observed`` (what was
+    known at some cut), for cohorts at ``ages`` then. Returns (known_share, cost_share, prior,
+    latest, exposure)."""
+    target = K.shape[1] - 1
+    Km, Cm = np.where(observed, K, np.nan), np.where(observed, cost, np.nan)
+    a = np.clip(ages, 0, target)
+    rows = np.arange(len(a))
+    known_share = reserving.emergence(Km, np.where(ages >= 0, a, -1), recent)
+    cost_share = reserving.emergence(Cm, np.where(ages >= 0, a, -1))
+    latest = Km[rows, a]
+    if exposure is None:
+        spent = Cm[rows, a]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exposure = np.where(cost_share[a] > 0, spent / cost_share[a], spent)
+        exposure = np.nan_to_num(np.where(ages >= target, spent, exposure))
+    share_now = known_share[a]
+    usable = (ages >= 1) & np.isfinite(latest) & np.isfinite(share_now)
+    prior = reserving.cape_cod_prior(np.where(usable, latest, 0.0), exposure,
+                                     np.where(usable, share_now, 0.0), groups, time,
+                                     0.5 ** (1 / HALF_LIFE) if HALF_LIFE else 1.0)
+    return known_share, cost_share, prior, latest, exposure
+
+
+def fit(known: Known, tri: Triangle, exposure: np.ndarray, groups,
+        method: str, elr_user: np.ndarray, target: int, time: np.ndarray) -> Fit:
+    """Emergence patterns, the Cape Cod prior, and the errors ``method`` made when the data
+    is cut at each past month (the known triangle as it stood then: pattern, prior and
+    projection refitted; compared with the return at the target of the cohorts that have
+    reached it since)."""
+    ages = tri.ages
+    K = known.known
+    everything = np.isfinite(K)
+    known_share, cost_share, prior, _, _ = estimate(
+        K, known.cost, ages, everything, groups, time, exposure,
+        known.cut <= RECENT if RECENT else None)
+    paid_share = reserving.emergence(tri.ret, ages)
+    elr = prior.elr if method == "cape_cod" else np.where(np.isfinite(elr_user), elr_user,
+                                                          prior.elr)
+    spread = np.full(target + 1, np.nan)
+    counts = np.zeros(target + 1)
+    correlation = np.nan
+    if method != "chain_ladder":
+        cut, age, error = _out_of_time(known, K, ages, groups, time, method, elr_user, target)
+        counts = np.bincount(age, minlength=target + 1).astype("float64")
+        # the interval is centred on the projection: its error is the root mean square
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = np.where(counts > 1, np.bincount(age, weights=error ** 2,
+                                                   minlength=target + 1) / counts, np.nan)
+        enough = counts >= MIN_RESIDUALS
+        weights = np.where(enough & np.isfinite(var), counts, 0.0)
+        weights[0] = weights[target] = 0
+        if weights.any():
+            smooth = reserving.isotonic_decreasing(np.nan_to_num(var), weights)
+            spread = np.sqrt(smooth * (1 + 1 / np.maximum(counts, 1)))
+            # an age without enough past errors is not estimated (it only gets the floor of
+            # the nearest older estimated age, see _spreads)
+            spread = np.where(weights > 0, spread, np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):  # ages without a spread
+                correlation = _correlation(cut, error / np.sqrt(smooth[age]))
+        spread[0] = spread[target] = np.nan
+    measured_share = reserving.emergence(known.measured, ages,
+                                         known.cut <= RECENT if RECENT else None)
+    return Fit(known_share, paid_share, cost_share, measured_share, prior, elr, spread, counts,
+               np.asarray(groups).astype("str"), time, correlation)
+
+
+def _correlation(cut: np.ndarray, z: np.ndarray) -> float:
+    """The correlation of standardized errors made at the same cut (what a portfolio shares):
+    E[(sum z)^2] = n + n (n - 1) rho per cut, pooled over cuts, clipped to 0..1."""
+    ok = np.isfinite(z)
+    cut, z = cut[ok], z[ok]
+    if len(z) == 0:
+        return float("nan")
+    _, code = np.unique(cut, return_inverse=True)
+    sums = np.bincount(code, weights=z)
+    squares = np.bincount(code, weights=z ** 2)
+    n = np.bincount(code).astype("float64")
+    pairs = (n * (n - 1)).sum()
+    if pairs <= 0:
+        return float("nan")
+    return float(np.clip((sums ** 2 - squares).sum() / pairs, 0.0, 1.0))
+
+
+def _out_of_time(known: Known, K: np.ndarray, ages: np.ndarray, groups, time, method: str,
+                 elr_user: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The log errors log((actual + f) / (projected + f)) (f = FLOOR x cost) of projections
+    made at each past cut for cohorts that were 1..target-1 months old then and have reached
+    the target now: (cut, age then, error) per projection."""
+    done = (ages >= target) & np.isfinite(K[:, target])
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for j in range(1, known.ages_at.shape[1]):  # one refit per past cut (a few dozen)
+        then = known.ages_at[:, j]
+        young = done & (then >= 1) & (then < target)
+        if not young.any():
+            continue
+        observed = np.isfinite(K) & (known.cut >= j)
+        share, _, prior, latest, exposure = estimate(
+            K, known.cost, then, observed, groups, time, None,
+            (known.cut >= j) & (known.cut <= j + RECENT) if RECENT else None)
+        elr = prior.elr if method == "cape_cod" else np.where(np.isfinite(elr_user),
+                                                              elr_user, prior.elr)
+        rows = np.flatnonzero(young & np.isfinite(latest) & (exposure > 0))
+        a = then[rows]
+        guess = ultimate(method, latest[rows], share[a], elr[rows] * exposure[rows])
+        floor = FLOOR * exposure[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            error = np.log((K[rows, target] + floor) / (np.maximum(guess, 0) + floor))
+        keep = np.isfinite(error)
+        parts.append((np.full(int(keep.sum()), j), a[keep], error[keep]))
+    if not parts:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    cut, age, error = (np.concatenate(x) for x in zip(*parts, strict=True))
+    return cut, age, error
+
+
+@dataclass(frozen=True)
 class Projection:
-    """Result of :func:`project`: the per-cohort ``table`` and what it was built from."""
+    """Result of :func:`project`: the per-cohort ``table`` and what it was built from.
+
+    ``path``: per cohort, the projected cumulative return at each age 0..target (measured up to
+    its age); ``log_sd``: per cohort, the spread of its projected return (log scale; NaN for
+    the chain ladder, which uses Mack's MSE)."""
 
     table: pd.DataFrame
     triangle: Triangle
@@ -185,26 +535,70 @@ class Projection:
     costs: Development
     target: int
     confidence: float
+    method: str = "chain_ladder"
+    known: Known | None = None
+    fit: Fit | None = None
+    path: np.ndarray | None = None
+    cost_path: np.ndarray | None = None
+    log_sd: np.ndarray | None = None
 
     def paid_rows(self, statuses) -> np.ndarray:
         """Rows of cohorts with one of ``statuses`` and a cost: unpaid cohorts' return is
         never in a portfolio ROI."""
         ok = self.table["status"].isin(list(statuses)).to_numpy()
-        return np.flatnonzero(ok & (np.nan_to_num(self.costs.projected_[:, self.target]) > 0))
+        cost = np.fmax(self.table["measured_cost"].to_numpy(dtype="float64"),
+                       self.table["projected_cost"].to_numpy(dtype="float64"))
+        return np.flatnonzero(ok & (np.nan_to_num(cost) > 0))
+
+    def _usable(self) -> np.ndarray:
+        return self.paid_rows(("mature", "projected"))
+
+    def total(self, rows: np.ndarray, column: int) -> tuple[float, float, float, float]:
+        """Return, cost and interval of the summed return of ``rows`` at ``column``."""
+        if self.method == "chain_ladder" or self.path is None:
+            ret = float(self.returns.projected_[rows, column].sum())
+            cost = float(self.costs.projected_[rows, column].sum())
+            low, high = interval(ret, self.returns.total_mse(rows, column), self.confidence)
+            return ret, cost, float(low), float(high)
+        assert self.log_sd is not None and self.fit is not None and self.cost_path is not None
+        ret = float(self.path[rows, column].sum())
+        cost = float(self.cost_path[rows, column].sum())
+        ultimate_ = self.path[rows, self.target]
+        part = self._part(rows, column)
+        sd = np.nan_to_num(self.log_sd[rows])
+        each = part * np.abs(ultimate_) * np.sqrt(np.expm1(sd ** 2))
+        var = float((each ** 2).sum())
+        rho = self.fit.correlation
+        if np.isfinite(rho):  # errors made at the same time move together this much
+            var += rho * float(each.sum() ** 2 - (each ** 2).sum())
+        else:  # no past errors: the prior's estimation error, shared by all that lean on it
+            q = 1 - np.clip(self.fit.known_share[self.triangle.ages[rows]], 0, 1)
+            exposure = self.cost_path[rows, self.target]
+            var += float((part * q * exposure
+                          * np.sqrt(self.fit.prior.variance[rows])).sum()) ** 2
+        low, high = interval(ret, var, self.confidence)
+        return ret, cost, float(low), float(high)
+
+    def _part(self, rows: np.ndarray, column: int) -> np.ndarray:
+        """Share of each row's still unknown return expected to be won by ``column``."""
+        assert self.path is not None
+        measured = self.path[rows, np.minimum(self.triangle.ages[rows], column)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part = ((self.path[rows, column] - measured)
+                    / (self.path[rows, self.target] - measured))
+        return np.clip(np.nan_to_num(part), 0, 1)
 
     def portfolio(self) -> dict:
-        """Projected ROI at the target of all cohorts that are mature or projected, with the
-        interval from Mack's total MSE (cross-cohort parameter covariance included)."""
-        rows = self.paid_rows(("mature", "projected"))
+        """Projected ROI at the target of all paid cohorts that are mature or projected, with
+        its interval (chain ladder: Mack's total MSE, cross-cohort covariance included; the
+        other methods: the cohorts' spreads added, and the prior's shared estimation error)."""
+        rows = self._usable()
         if len(rows) == 0:
-            return {"cohorts": 0}
-        ret = float(self.returns.projected_[rows, self.target].sum())
-        cost = float(self.costs.projected_[rows, self.target].sum())
-        low, high = interval(ret, self.returns.total_mse(rows, self.target), self.confidence)
+            return {"cohorts": 0, "method": self.method}
+        ret, cost, low, high = self.total(rows, self.target)
         return {"cohorts": len(rows), "return": ret, "cost": cost,
-                "roi": float(roi(cost, ret)),
-                "interval_low": float(roi(cost, low)),
-                "interval_high": float(roi(cost, high))}
+                "roi": float(roi(cost, ret)), "interval_low": float(roi(cost, low)),
+                "interval_high": float(roi(cost, high)), "method": self.method}
 
     @cached_property
     def curve(self) -> pd.DataFrame:
@@ -214,47 +608,174 @@ class Projection:
 
 def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: int = 12,
             cohort: str = "campaign", confidence: float = 0.8,
-            months: ByMonth | None = None) -> Projection:
-    """Project every cohort to ``target`` months. See the module docstring for the method."""
+            months: ByMonth | None = None, method: str = "auto", priors: dict | None = None,
+            chain: Chain | None = None, known: Known | None = None) -> Projection:
+    """Project every cohort to ``target`` months. See the module docstring for the methods.
+
+    ``priors``: expected ROI (1.5 = +150%) by channel or campaign name, ``*`` for all
+    (default: ``settings.priors``)."""
     if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or target < 1:
         raise InputError(f"expected a positive number of months, got {target}", option="target")
     if not 0 < confidence < 1:
         raise InputError(f"expected a level between 0 and 1, got {confidence}",
                          option="confidence")
+    if method not in METHODS:
+        raise InputError(f"expected one of {', '.join(METHODS)}, got '{method}'",
+                         option="method")
+    if months is None or months.last < target:
+        months = by_month(inputs, credits, settings, target)
     tri = triangle(inputs, credits, settings, target, cohort, months)
     returns, costs = develop(tri.ret, tri.ages), develop(tri.cost, tri.ages)
-    rows = np.arange(len(tri.cohorts))
-    measured_ret = tri.ret[rows, tri.ages]
-    measured_cost = tri.cost[rows, tri.ages]
-    proj_ret = returns.projected_[:, target]
-    proj_cost = costs.projected_[:, target]
-    mature = tri.ages >= target
-    too_young = ~mature & ((tri.ages < 1) | ~(measured_ret > 0) | ~np.isfinite(proj_ret)
-                           | ~np.isfinite(proj_cost))
-    status = np.where(mature, "mature", np.where(too_young, "too_young", "projected"))
-    low, high = interval(proj_ret, returns.mse_[:, target], confidence)
+    if known is None:
+        known = known_triangle(inputs, credits, settings, target, cohort, months, chain)
+    if cohort == "campaign":
+        groups = months.table["channel"].astype("str").to_numpy()
+    else:
+        groups = np.full(len(tri.cohorts), "all")
+    names = tri.cohorts.astype("str")
+    priors = getattr(settings, "priors", None) if priors is None else priors
+    elr_user = user_elr(priors, months.table["campaign"], months.table["channel"])
+    if cohort == "month":  # a launch month takes only a prior given for every campaign
+        elr_user = user_elr({k: v for k, v in (priors or {}).items() if k == "*"}, names,
+                            groups)
+    ages = tri.ages
+    n = len(ages)
+    rows = np.arange(n)
+    mature = ages >= target
+    cl_cost = costs.projected_[:, target]
+    measured_cost = np.where(mature, tri.cost[rows, np.minimum(ages, target)], known.now_cost)
+    exposure = np.where(mature, measured_cost, np.fmax(cl_cost, measured_cost))
+    exposure = np.nan_to_num(exposure)
+    time = _launch_months(months.table["launch"], cohort, len(tri.cohorts))
+    fitted = fit(known, tri, exposure, groups, method, elr_user, target, time)
+    measured = np.where(mature, tri.ret[rows, np.minimum(ages, target)], known.now_measured)
+    pipeline = np.where(mature, 0.0, known.now_pipeline)
+    share = fitted.known_share[ages]
+    if method == "chain_ladder":
+        projected = returns.projected_[:, target]
+        too_young = ~mature & ((ages < 1) | ~(tri.ret[rows, ages] > 0)
+                               | ~np.isfinite(projected) | ~np.isfinite(cl_cost))
+        low, high = interval(projected, returns.mse_[:, target], confidence)
+        log_sd = None
+    else:
+        projected, low, high, log_sd = young(fitted, measured, pipeline, ages, exposure,
+                                             method, confidence, target)
+        too_young = ~mature & ((ages < 1) | ~np.isfinite(projected))
+    projected_cost = np.where(mature, measured_cost, exposure)
     blank = too_young
+    point = mature
+    future = projected - measured - pipeline
+    prior_elr = fitted.elr if method != "chain_ladder" else np.full(n, np.nan)
     table = pd.DataFrame({
-        tri.cohorts.name: tri.cohorts.astype("str"),
-        "age_months": tri.ages, "target_months": target,
-        "measured_cost": measured_cost, "measured_return": measured_ret,
-        "projected_cost": np.where(blank, np.nan, proj_cost),
-        "projected_return": np.where(blank, np.nan, proj_ret),
-        "projected_roi": np.where(blank, np.nan, roi(proj_cost, proj_ret)),
-        "interval_low": np.where(blank, np.nan, roi(proj_cost, low)),
-        "interval_high": np.where(blank, np.nan, roi(proj_cost, high)),
-        "status": status})
-    payback, how = _payback(tri, returns, costs, target, too_young)
+        tri.cohorts.name: names,
+        "age_months": ages, "target_months": target,
+        "measured_cost": measured_cost, "measured_return": measured,
+        "projected_cost": np.where(blank, np.nan, projected_cost),
+        "projected_return": np.where(blank, np.nan, projected),
+        "projected_roi": np.where(blank, np.nan, roi(projected_cost, projected)),
+        "interval_low": np.where(blank, np.nan, roi(projected_cost,
+                                                    np.where(point, projected, low))),
+        "interval_high": np.where(blank, np.nan, roi(projected_cost,
+                                                     np.where(point, projected, high))),
+        "status": np.where(mature, "mature", np.where(too_young, "too_young", "projected"))})
+    path, cost_path = _paths(tri, returns, costs, fitted, projected, projected_cost, method,
+                             too_young, target)
+    payback, how = _payback(tri, path, cost_path, target, too_young)
     table["payback_months"] = pd.array(payback, dtype="Int64")
     table["payback"] = how
-    return Projection(table, tri, returns, costs, target, confidence)
+    table["method"] = method
+    table["pipeline_return"] = pipeline
+    table["future_return"] = np.where(blank, np.nan, future)
+    with np.errstate(invalid="ignore"):
+        table["prior_roi"] = np.where(exposure > 0, prior_elr - 1, np.nan)
+    table["credibility"] = np.where(mature, 1.0, np.where(blank, np.nan,
+                                                          credibility(method, share)))
+    return Projection(table, tri, returns, costs, target, confidence, method, known, fitted,
+                      path, cost_path, log_sd)
 
 
-def _payback(tri: Triangle, returns: Development, costs: Development, target: int,
+def _launch_months(launch: pd.Series, cohort: str, n: int) -> np.ndarray:
+    """Each cohort's launch as a number of months (days / 30.44), for the prior's decay."""
+    days = launch.to_numpy().astype("datetime64[D]").view("int64") / (365.25 / 12)
+    if cohort == "month":
+        month = launch.dt.strftime("%Y-%m").to_numpy()
+        _, code = np.unique(month, return_inverse=True)
+        out = np.zeros(n)
+        np.maximum.at(out, code, days)
+        return out
+    return days
+
+
+def young(fitted: Fit, measured, pipeline, ages, exposure, method: str, confidence: float,
+          target: int):
+    """Projected return, interval and log spread of each cohort from what it has won and its
+    pipeline, at its age (cohorts at the target keep what they measured). A spread estimated
+    from n past errors is widened by Student's t with n - 1 degrees of freedom."""
+    measured = np.asarray(measured, dtype="float64")
+    share = fitted.known_share[np.clip(ages, 0, target)]
+    projected = ultimate(method, measured + pipeline, share, fitted.elr * exposure)
+    projected = np.where(ages >= target, measured, projected)
+    log_sd, count = _spreads(fitted, ages, share, exposure, projected, target)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    widen = np.where(count > 1, reserving.t_quantile(0.5 + confidence / 2, count - 1) / z, 1.0)
+    low, high = reserving.lognormal_interval(np.maximum(projected, 0), log_sd * widen,
+                                             confidence)
+    low = np.fmax(low, measured)  # what is won stays won
+    return projected, low, np.fmax(high, low), log_sd * widen
+
+
+def _spreads(fitted: Fit, ages, share, exposure, projected, target: int):
+    """Per cohort: the log-scale spread of its projected return (0 when mature) and how many
+    past errors it rests on: those at its age; else the Cape Cod variances, not below the
+    spread of the nearest older age that has one (younger cohorts have more to happen)."""
+    a = np.clip(ages, 0, target)
+    spread = fitted.spread[a]
+    floor = fitted.spread.copy()
+    source = np.where(np.isfinite(floor), fitted.residuals, 0.0)
+    for k in range(target - 1, -1, -1):  # a dozen ages
+        if not np.isfinite(floor[k]):
+            floor[k], source[k] = floor[k + 1], source[k + 1]
+    q = np.clip(1 - share, 0, None)
+    var = _prior_variance(fitted.prior, exposure, q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        model = np.sqrt(np.log1p(var / np.maximum(projected, 1e-9) ** 2))
+    estimated = np.isfinite(spread)
+    from_floor = ~estimated & (np.nan_to_num(floor[a]) >= np.nan_to_num(model))
+    count = np.where(estimated, fitted.residuals[a], np.where(from_floor, source[a], 0.0))
+    spread = np.where(estimated, spread, np.fmax(model, floor[a]))
+    mature = ages >= target
+    return np.where(mature, 0.0, spread), np.where(mature, 0.0, count)
+
+
+def _paths(tri: Triangle, returns: Development, costs: Development, fitted: Fit, projected,
+           projected_cost, method: str, too_young, target: int):
+    """Cumulative return and cost by age 0..target: measured up to the cohort's age, then
+    toward the projection along the measured triangle's emergence pattern."""
+    if method == "chain_ladder":
+        ret = np.where(too_young[:, None], tri.ret, returns.projected_)
+        cost = np.where(too_young[:, None], tri.cost, costs.projected_)
+        return ret, cost
+    ages = tri.ages
+    n = len(ages)
+    rows = np.arange(n)
+    share = np.nan_to_num(fitted.paid_share, nan=0.0)
+    now = share[ages]
+    base = tri.ret[rows, ages]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.clip((share[None, :] - now[:, None]) / (1 - now[:, None]), 0, 1)
+    step = np.where(now[:, None] >= 1, 1.0, step)
+    later = np.arange(target + 1)[None, :] > ages[:, None]
+    ret = np.where(later, base[:, None] + step * (projected - base)[:, None], tri.ret)
+    ret = np.where(too_young[:, None], tri.ret, ret)
+    cost = np.where(too_young[:, None], tri.cost, costs.projected_)
+    cost[:, target] = np.where(too_young, cost[:, target], projected_cost)
+    return ret, cost
+
+
+def _payback(tri: Triangle, ret: np.ndarray, cost: np.ndarray, target: int,
              too_young: np.ndarray):
     """First month 1..target where cumulative return covers cumulative cost (> 0)."""
-    ret = np.where(too_young[:, None], tri.ret, returns.projected_)[:, 1:]
-    cost = np.where(too_young[:, None], tri.cost, costs.projected_)[:, 1:]
+    ret, cost = ret[:, 1:], cost[:, 1:]
     covered = (cost > 0) & (ret >= cost)
     first = np.where(covered.any(axis=1), covered.argmax(axis=1) + 1, 0)
     measured = (first > 0) & (first <= tri.ages)
@@ -264,67 +785,136 @@ def _payback(tri: Triangle, returns: Development, costs: Development, target: in
     return np.where(first > 0, first, np.array(None, dtype=object)), how
 
 
-BACKTEST_COLUMNS = ["window", "cohorts", "projected_return", "actual_return", "error",
-                    "mean_abs_error", "coverage"]
+BACKTEST_METHODS = ("measured", "chain_ladder", "bf", "auto")
+AGE_BANDS = ((1, 5), (6, 11))
+BACKTEST_COLUMNS = ["method", "ages", "cuts", "cohorts", "projected_return", "actual_return",
+                    "error", "mean_abs_error", "coverage"]
 
 
-def backtest(then: Projection, now: Triangle, windows) -> pd.DataFrame:
-    """Compare what ``then`` projected with what ``now`` observed, per window and overall.
+def backtest_cuts(as_of: pd.Timestamp, months: int, first_launch, target: int,
+                  count: int = 3, step: int = 3) -> list[pd.Timestamp]:
+    """``count`` cut dates, ``months`` before as-of and then every ``step`` months earlier,
+    each leaving at least ``target`` months of history before it."""
+    cuts = []
+    for k in range(count):  # a handful of dates
+        cut = (as_of - pd.DateOffset(months=months + k * step)).normalize()
+        if pd.isna(first_launch) or cut < first_launch + pd.DateOffset(months=target):
+            break
+        cuts.append(cut)
+    return cuts
 
-    A (cohort, window) pair counts when the window was beyond the cohort's age then, is
-    observed now, and the cohort was projectable then. error = sum projected / sum actual - 1
-    (bias); mean_abs_error = mean over pairs of |projected / actual - 1|; coverage = share of
-    actual returns inside the projection interval."""
-    tri = then.triangle
-    row_now = pd.Index(now.cohorts).get_indexer(tri.cohorts)
-    ok = (row_now >= 0) & (then.table["status"] == "projected").to_numpy()
-    windows = sorted({w for w in windows if w <= then.target} | {then.target})
+
+def backtest_pairs(inputs: Inputs, credits: pd.DataFrame, settings: Settings, cuts,
+                   target: int, cohort: str = "campaign", confidence: float = 0.8,
+                   methods=BACKTEST_METHODS, priors: dict | None = None,
+                   chain: Chain | None = None) -> pd.DataFrame:
+    """Project from the data as it stood at each cut (:func:`roiclock.pipeline.snapshot`) and
+    compare with the return at the target that the full data shows: one row per cut, method
+    and cohort that was 1..target-1 months old then and has reached the target now.
+    ``measured`` is the early measurement itself (what was won by then)."""
+    now = triangle(inputs, credits, settings, target, cohort)
     parts = []
-    for w in windows:  # a handful of windows
-        use = ok & (tri.ages < w) & (now.ages[np.maximum(row_now, 0)] >= w)
-        rows = np.flatnonzero(use)
-        projected = then.returns.projected_[rows, w]
-        actual = now.ret[row_now[rows], w]
-        low, high = interval(projected, then.returns.mse_[rows, w], then.confidence)
-        parts.append(pd.DataFrame({"window": str(w), "projected": projected, "actual": actual,
-                                   "inside": (actual >= low) & (actual <= high)}))
-    pairs = pd.concat(parts, ignore_index=True)
-    out = [_backtest_row(name, group) for name, group in pairs.groupby("window", sort=False)]
-    out.append(_backtest_row("all", pairs))
+    for cut in cuts:  # a few cut dates; each is a full projection
+        then_inputs = snapshot(inputs, cut)
+        then_credits = attribute(then_inputs, settings, chain)
+        months = by_month(then_inputs, then_credits, settings, target)
+        known = known_triangle(then_inputs, then_credits, settings, target, cohort, months,
+                               chain)
+        for method in methods:  # four methods
+            name = "chain_ladder" if method == "measured" else method
+            then = project(then_inputs, then_credits, settings, target, cohort, confidence,
+                           months, name, priors, chain, known)
+            table = then.table
+            row_now = pd.Index(now.cohorts).get_indexer(then.triangle.cohorts)
+            ages = then.triangle.ages
+            use = ((row_now >= 0) & (ages >= 1) & (ages < target)
+                   & (now.ages[np.maximum(row_now, 0)] >= target)
+                   & (table["measured_cost"].to_numpy() > 0))
+            rows = np.flatnonzero(use)
+            actual = now.ret[row_now[rows], target]
+            if method == "measured":
+                projected = table["measured_return"].to_numpy()[rows]
+                low = high = np.full(len(rows), np.nan)
+            else:
+                ok = (table["status"] == "projected").to_numpy()[rows]
+                cost = table["projected_cost"].to_numpy()[rows]
+                projected = np.where(ok, table["projected_return"].to_numpy()[rows], np.nan)
+                low = cost * (1 + table["interval_low"].to_numpy()[rows])
+                high = cost * (1 + table["interval_high"].to_numpy()[rows])
+            parts.append(pd.DataFrame({
+                "cut": cut, "method": method, "cohort": then.triangle.cohorts[rows],
+                "age": ages[rows], "projected": projected, "actual": actual,
+                "low": low, "high": high}))
+    if not parts:
+        return pd.DataFrame(columns=["cut", "method", "cohort", "age", "projected", "actual",
+                                     "low", "high"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def backtest_table(pairs: pd.DataFrame, target: int) -> pd.DataFrame:
+    """Per method and age band (and all ages): how many cut dates and cohorts, summed
+    projected and actual return, error = sum projected / sum actual - 1 (bias),
+    mean_abs_error = mean |projected / actual - 1| and coverage = share of actual returns
+    inside the interval. A projection the method could not make counts as 0 (the chain
+    ladder on a cohort with no return yet)."""
+    bands = [b for b in AGE_BANDS if b[0] < target]
+    bands = [(lo, min(hi, target - 1)) for lo, hi in bands] + [(1, target - 1)]
+    out = []
+    for method in dict.fromkeys(pairs["method"]):  # a few methods x bands
+        mine = pairs[pairs["method"] == method]
+        for lo, hi in bands:
+            part = mine[(mine["age"] >= lo) & (mine["age"] <= hi)]
+            out.append(_backtest_row(str(method), f"{lo}-{hi}" if (lo, hi) != (1, target - 1)
+                                     or len(bands) == 1 else "all", part))
     return pd.DataFrame(out, columns=BACKTEST_COLUMNS)
 
 
-def _backtest_row(name: str, pairs: pd.DataFrame) -> dict:
-    projected, actual = pairs["projected"].sum(), pairs["actual"].sum()
+def _backtest_row(method: str, ages: str, pairs: pd.DataFrame) -> dict:
+    projected = pairs["projected"].fillna(0.0)
+    actual = pairs["actual"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = pairs["projected"] / pairs["actual"] - 1
-    ratio = ratio[pairs["actual"] > 0]
-    return {"window": name, "cohorts": len(pairs), "projected_return": projected,
-            "actual_return": actual,
-            "error": projected / actual - 1 if actual > 0 else np.nan,
+        ratio = (projected / actual - 1)[actual > 0]
+    interval_known = pairs["low"].notna() & pairs["high"].notna()
+    inside = (actual >= pairs["low"] - 1e-9) & (actual <= pairs["high"] + 1e-9)
+    total = actual.sum()
+    return {"method": method, "ages": ages, "cuts": pairs["cut"].nunique(),
+            "cohorts": len(pairs), "projected_return": projected.sum(),
+            "actual_return": total,
+            "error": projected.sum() / total - 1 if total > 0 else np.nan,
             "mean_abs_error": ratio.abs().mean() if len(ratio) else np.nan,
-            "coverage": pairs["inside"].mean() if len(pairs) else np.nan}
+            "coverage": inside[interval_known].mean() if interval_known.any() else np.nan}
+
+
+def backtest(inputs: Inputs, credits: pd.DataFrame, settings: Settings, months_back: int,
+             target: int, cohort: str = "campaign", confidence: float = 0.8,
+             priors: dict | None = None, chain: Chain | None = None, count: int = 3,
+             step: int = 3):
+    """The backtest table (:func:`backtest_table`) at :func:`backtest_cuts`, the pairs and
+    the cut dates."""
+    first = inputs.spend["date"].min() if len(inputs.spend) else inputs.as_of
+    cuts = backtest_cuts(inputs.as_of, months_back, first, target, count, step)
+    pairs = backtest_pairs(inputs, credits, settings, cuts, target, cohort, confidence,
+                           priors=priors, chain=chain)
+    return backtest_table(pairs, target), pairs, cuts
 
 
 def curve(projection: Projection) -> pd.DataFrame:
     """Portfolio ROI by month since launch, 1..target: ``measured_roi`` over the paid campaigns
     observed to the target (the same campaigns at every month), and ``projected_roi`` over
-    every campaign that is mature or projected, with its interval (``interval_low``/``high``,
-    from Mack's total MSE of the summed return at that month; cost taken as known)."""
+    every paid campaign that is mature or projected, with its interval (``interval_low``/
+    ``high``; cost taken as known)."""
     tri = projection.triangle
     target = projection.target
     months = np.arange(1, target + 1)
     mature = projection.paid_rows(("mature",))
-    usable = projection.paid_rows(("mature", "projected"))
+    usable = projection._usable()
     with np.errstate(divide="ignore", invalid="ignore"):
         measured = np.full(target, np.nan)
         if len(mature):
             measured = roi(tri.cost[mature][:, months].sum(0),
                            tri.ret[mature][:, months].sum(0))
-        ret = projection.returns.projected_[usable][:, months].sum(0)
-        cost = projection.costs.projected_[usable][:, months].sum(0)
-        mse = np.array([projection.returns.total_mse(usable, int(k)) for k in months])
-        low, high = interval(ret, mse, projection.confidence)
+        totals = np.array([projection.total(usable, int(k)) for k in months]).reshape(-1, 4)
+        ret, cost, low, high = totals.T
         return pd.DataFrame({"months": months, "measured_roi": measured,
                              "projected_roi": roi(cost, ret), "interval_low": roi(cost, low),
                              "interval_high": roi(cost, high),

@@ -15,9 +15,19 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
-from .api import Explanation, LagReport, ProjectReport, Report, Validation
+from .api import Explanation, LagReport, ProjectReport, Report, Validation, WatchReport
 from .schema import UNATTRIBUTED
-from .words import as_of_text, finite, groups, money, percent, projection_sentence, to_date_line
+from .words import (
+    as_of_text,
+    finite,
+    groups,
+    method_name,
+    money,
+    money_short,
+    percent,
+    projection_sentence,
+    to_date_line,
+)
 
 IMMATURE = "…"
 LEGEND = ("… immature: the window has not ended by the as-of date (unknown, not zero); "
@@ -286,11 +296,14 @@ def median_note(row) -> str:
 
 def backtest_line(result: ProjectReport) -> str:
     assert result.backtest is not None
-    overall = result.backtest.iloc[-1]
-    return (f"Backtest from {result.backtest_as_of:%Y-%m-%d}: {int(overall['cohorts'])} "
-            f"cohort-windows, total error {percent(overall['error'])}, mean absolute error "
-            f"{percent(overall['mean_abs_error'], signed=False)}, interval coverage "
-            f"{percent(overall['coverage'], signed=False)}.")
+    table = result.backtest
+    mine = table[(table["method"] == result.projection.method) & (table["ages"] == "all")]
+    row = mine.iloc[0] if len(mine) else table.iloc[-1]
+    cuts = ", ".join(f"{c:%Y-%m-%d}" for c in result.backtest_cuts) or "none"
+    return (f"Backtest ({row['method']}, cut at {cuts}): {int(row['cohorts'])} projections, "
+            f"total error {percent(row['error'])}, mean absolute error "
+            f"{percent(row['mean_abs_error'], signed=False)}, interval coverage "
+            f"{percent(row['coverage'], signed=False)}.")
 
 
 def print_project(result: ProjectReport, console: Console, quiet: bool = False) -> None:
@@ -301,15 +314,18 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
     console.print(Text(projection_sentence(projection), style="bold"))
     console.print(accounting_line(result.inputs), style="dim")
     level = f"{projection.confidence:.0%}"
-    table = _table(f"Projected ROI at {projection.target} months (chain ladder; {level} "
-                   "interval from Mack's standard error)")
-    table.add_column(key, no_wrap=True, overflow="ellipsis", max_width=24)
-    table.add_column("age", justify="right", no_wrap=True)
+    how = ("chain ladder; interval from Mack's standard error"
+           if projection.method == "chain_ladder"
+           else f"{method_name(projection.method)}; {level} interval from past errors")
+    table = _table(f"Projected ROI at {projection.target} months ({how})")
+    table.add_column(key, no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column("age", justify="right", no_wrap=True, min_width=3)
     table.add_column("now", justify="right", no_wrap=True, min_width=5)
     table.add_column(f"{projection.target} mo", justify="right", no_wrap=True, min_width=5)
-    table.add_column("interval", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("payback", no_wrap=True, justify="right", min_width=7)
+    table.add_column("interval", justify="right", no_wrap=True, min_width=9)
+    for name in ("won", "open", "future"):
+        table.add_column(name, justify="right", no_wrap=True, min_width=4)
+    table.add_column("payback", no_wrap=True, justify="right", min_width=5)
     with np.errstate(divide="ignore", invalid="ignore"):
         now = np.where(data["measured_cost"] > 0,
                        data["measured_return"] / data["measured_cost"] - 1, np.nan)
@@ -317,33 +333,95 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
         pay = row["payback_months"]
         payback = (f"{int(pay)} mo{'*' if row['payback'] == 'projected' else ''}"
                    if pay is not pd.NA else PAYBACK_SHORT.get(row["payback"], "later"))
-        interval = ("" if row["status"] != "projected" or not finite(row["interval_low"])
-                    else f"{percent(row['interval_low'])}..{percent(row['interval_high'])}")
+        status = row["status"]
+        if status == "projected" and finite(row["interval_low"]):
+            interval = f"{percent(row['interval_low'])}..{percent(row['interval_high'])}"
+        else:
+            interval = status.replace("_", " ")
+        young = status != "mature"
         table.add_row(str(row[key]), str(row["age_months"]), percent(roi_now),
-                      percent(row["projected_roi"]), interval, row["status"].replace("_", " "),
-                      payback)
+                      percent(row["projected_roi"]), interval,
+                      money_short(row["measured_return"]),
+                      money_short(row["pipeline_return"]) if young else "",
+                      money_short(row["future_return"]) if young else "", payback)
     console.print(table)
-    console.print(f"age: whole months since launch; now: ROI measured so far; payback: first "
-                  f"month where return covers cost (* projected; 'later': not within "
-                  f"{projection.target} months).", style="dim")
+    console.print(f"age: whole months since launch; now: ROI measured so far; projected return "
+                  f"= won so far + open (pipeline: open deals x chance to win by "
+                  f"{projection.target} months) + future (deals not valued yet, and how the "
+                  f"pipeline usually turns out); payback: first month where return covers cost "
+                  f"(* projected; 'later': not within {projection.target} months).",
+                  style="dim")
+    if result.comparison is not None:
+        console.print(compare_table(result))
     if result.backtest is not None:
         console.print(backtest_table(result))
 
 
+def compare_table(result: ProjectReport) -> Table:
+    """Per cohort: the projected ROI then and now, and why it moved."""
+    assert result.comparison is not None
+    data = pd.concat([result.projection.table, result.comparison], axis=1)
+    key = data.columns[0]
+    table = _table("Change since the earlier export: new closes (the campaign's own data) and "
+                   "factors (the development pattern and prior)")
+    table.add_column(key, no_wrap=True, overflow="ellipsis", max_width=24)
+    for name in ("before", "now", "change", "new closes", "factors"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for _, row in data[data["change"].notna()].iterrows():
+        if abs(row["change"]) < 5e-5:
+            continue
+        table.add_row(str(row[key]), percent(row["previous_roi"]), percent(row["projected_roi"]),
+                      percent(row["change"]), percent(row["new_closes"]),
+                      percent(row["factors"]))
+    return table
+
+
 def backtest_table(result: ProjectReport) -> Table:
     assert result.backtest is not None
-    table = _table(f"Backtest: projected from the data as of {result.backtest_as_of:%Y-%m-%d},"
-                   " compared with what happened since")
-    for name in ("window", "cohorts", "projected", "actual", "error", "mean abs error",
-                 "coverage"):
-        table.add_column(name, justify="right")
+    cuts = ", ".join(f"{c:%Y-%m-%d}" for c in result.backtest_cuts)
+    table = _table(f"Backtest: projected from the data as it stood on {cuts or '(no date)'}, "
+                   f"compared with the return at {result.projection.target} months seen since")
+    for name in ("method", "ages", "cohorts", "projected", "actual", "bias",
+                 "mean abs error", "coverage"):
+        table.add_column(name, justify="left" if name == "method" else "right")
     for _, row in result.backtest.iterrows():
-        table.add_row(row["window"] if row["window"] == "all" else f"{row['window']} mo",
-                      str(row["cohorts"]), money(row["projected_return"]),
-                      money(row["actual_return"]), percent(row["error"]),
-                      percent(row["mean_abs_error"], signed=False),
+        table.add_row(str(row["method"]), str(row["ages"]), str(row["cohorts"]),
+                      money(row["projected_return"]), money(row["actual_return"]),
+                      percent(row["error"]), percent(row["mean_abs_error"], signed=False),
                       percent(row["coverage"], signed=False))
     return table
+
+
+def print_watch(result: WatchReport, console: Console, quiet: bool = False) -> None:
+    """Campaigns behind or ahead of what their projection expected, then the others."""
+    _preamble(result, console, quiet)
+    data = result.table
+    key = data.columns[0]
+    behind = int((data["status"] == "behind").sum())
+    ahead = int((data["status"] == "ahead").sum())
+    judged = int((data["status"] != "not judged").sum())
+    console.print(Text(f"Against the projection of {result.then_as_of:%Y-%m-%d} "
+                       f"({result.since} months ago): {behind} of {judged} campaigns behind, "
+                       f"{ahead} ahead.", style="bold red" if behind else "bold"))
+    console.print(accounting_line(result.inputs), style="dim")
+    table = _table(f"Return won so far against what was expected by now "
+                   f"({result.confidence:.0%} interval)")
+    table.add_column(key, no_wrap=True, overflow="ellipsis", max_width=24)
+    for name in ("age", "expected", "interval", "won", "status", f"{result.now.target} mo"):
+        table.add_column(name, justify="left" if name == "status" else "right", no_wrap=True)
+    order = data.assign(_rank=data["status"].map({"behind": 0, "ahead": 1, "on track": 2,
+                                                  "not judged": 3}))
+    for _, row in order.sort_values("_rank", kind="stable").iterrows():
+        if row["status"] == "not judged":
+            continue
+        style = {"behind": "red", "ahead": "green"}.get(row["status"], "")
+        table.add_row(str(row[key]), str(row["age_months"]), money(row["expected_return"]),
+                      f"{money_short(row['expected_low'])}..{money_short(row['expected_high'])}",
+                      money(row["measured_return"]), Text(row["status"], style=style),
+                      percent(row["projected_roi"]))
+    console.print(table)
+    console.print("Not judged: campaigns less than a month old, already at the target then, or "
+                  "without cost. Exit code 3 when some campaign is behind.", style="dim")
 
 
 def print_error(console: Console, message: str, prefix: str = "Error: ") -> None:

@@ -56,6 +56,24 @@ def groups(table: pd.DataFrame, by: str):
     yield from ((str(name), rows) for name, rows in table.groupby(keys, sort=False))
 
 
+def money_short(x, missing: str = MISSING) -> str:
+    """An amount in at most five characters: 950, 12k, 148k, 1.2M.
+
+    >>> money_short(950), money_short(12_345), money_short(147_559), money_short(1_234_567)
+    ('950', '12k', '148k', '1.2M')
+    """
+    if not finite(x):
+        return missing
+    size = abs(x)
+    if size < 1_000:
+        return f"{x:.0f}"
+    if size < 999_500:
+        return f"{x / 1_000:.0f}k"
+    if size < 9_950_000:
+        return f"{x / 1_000_000:.1f}M"
+    return f"{x / 1_000_000:.0f}M"
+
+
 def months(n: int) -> str:
     """A count of months in words.
 
@@ -130,8 +148,23 @@ def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
             f"{months(w1)} it is {roi_last}: {sees} ({who}).")
 
 
+METHOD_NAMES = {"auto": "the Benktander credibility blend",
+                "benktander": "the Benktander credibility blend",
+                "bf": "Bornhuetter-Ferguson", "cape_cod": "Cape Cod",
+                "chain_ladder": "the chain ladder"}
+
+
+def method_name(method: str) -> str:
+    """A projection method in words.
+
+    >>> method_name("bf")
+    'Bornhuetter-Ferguson'
+    """
+    return METHOD_NAMES.get(method, method)
+
+
 def projection_sentence(projection: Projection) -> str:
-    """The projected portfolio ROI in one sentence."""
+    """The projected portfolio ROI in one sentence, naming the method."""
     total = projection.portfolio()
     n, target = total["cohorts"], projection.target
     if n == 0 or not pd.notna(total.get("roi")):
@@ -139,7 +172,7 @@ def projection_sentence(projection: Projection) -> str:
     level = f"{projection.confidence:.0%}"
     what = "campaign" if projection.triangle.cohorts.name == "campaign" else "monthly cohort"
     return (f"Projected at {target} months for {n} paid {what}{'s' if n != 1 else ''} "
-            "(mature or projected): "
+            f"(mature or projected) with {method_name(projection.method)}: "
             f"{percent(total['roi'], missing='n/a')} ({level} interval "
             f"{percent(total['interval_low'], missing='n/a')}.."
             f"{percent(total['interval_high'], missing='n/a')}).")

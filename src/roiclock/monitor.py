@@ -1,0 +1,232 @@
+"""Watching projections come true: actual vs expected emergence, and why a forecast moved.
+
+``watch``: the projection made ``since`` months ago (from the data as it stood then,
+:func:`roiclock.pipeline.snapshot`) expected each campaign to have won, by now,
+
+    expected = measured then + (projected then - measured then) x s,
+    s = (m(age now) - m(age then)) / (1 - m(age then))
+
+with m the share of the final return expected to be measured (won) at each age, as fitted
+then. A campaign launched since is expected to have won prior x cost x m(age now). Its
+interval comes from the same test made on the past: at every earlier month, the known triangle
+as it stood then projected each campaign, and what it had won ``since`` months later was
+compared with what was expected (log ratio, root mean square per age, as for the projection's
+intervals). A campaign below its interval is ``behind``, above ``ahead``; a campaign less than
+one whole month old, or that was already at the target, is not judged.
+
+``compare``: the change of each campaign's projected ROI since an earlier json export of
+``project``, split in two. The current fit (development pattern and prior) applied to the
+campaign as the earlier export saw it (its age, measured return, pipeline and cost) gives ROI';
+``factors`` = ROI' - earlier ROI (the pattern and prior moved, or the method changed) and
+``new_closes`` = ROI now - ROI' (what the campaign itself did since: deals won, pipeline
+changed, spend, time passing without the expected closes).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import reserving
+from .attribution import attribute
+from .config import Settings
+from .frames import take
+from .markov import Chain
+from .mature import by_month, roi
+from .pipeline import snapshot
+from .projection import Projection, estimate, project, ultimate
+from .schema import InputError
+from .validation import Inputs
+
+WATCH_COLUMNS = ["age_months", "age_then", "expected_return", "expected_low",
+                 "expected_high", "measured_return", "difference", "status",
+                 "projected_roi_then", "projected_roi"]
+COMPARE_COLUMNS = ["previous_roi", "change", "new_closes", "factors"]
+
+
+def _share(pattern: np.ndarray, ages) -> np.ndarray:
+    a = np.clip(np.asarray(ages), 0, len(pattern) - 1)
+    return np.where(np.asarray(ages) < 0, 0.0, np.nan_to_num(pattern[a]))
+
+
+def emergence_spread(projection: Projection, months: int) -> np.ndarray:
+    """Per age 0..target: root mean square of log((won ``months`` later + f) / (expected + f))
+    over the past cuts of the known triangle (f = 5% of cost); NaN with fewer than 5."""
+    known, fitted = projection.known, projection.fit
+    assert known is not None and fitted is not None
+    target = projection.target
+    K = known.known
+    measured = known.measured
+    groups = fitted.groups
+    time = fitted.time
+    logs: list[list[np.ndarray]] = [[] for _ in range(target + 1)]
+    for j in range(months, known.ages_at.shape[1]):  # one refit per past cut
+        then, later = known.ages_at[:, j], known.ages_at[:, j - months]
+        observed = np.isfinite(K) & (known.cut >= j)
+        share, _, prior, latest, exposure = estimate(K, known.cost, then, observed, groups,
+                                                      time)
+        paid = reserving.emergence(np.where(observed, measured, np.nan),
+                                   np.where(then >= 0, np.clip(then, 0, target), -1))
+        rows = np.flatnonzero((then >= 1) & (then < target) & np.isfinite(latest)
+                              & (exposure > 0))
+        a, b = then[rows], np.minimum(later[rows], target)
+        actual = measured[rows, b]
+        seen = np.isfinite(actual) & (known.cut[rows, b] == j - months)
+        if not seen.any():
+            continue
+        rows, a, b, actual = rows[seen], a[seen], b[seen], actual[seen]
+        guess = ultimate(projection.method, latest[rows], share[a],
+                         prior.elr[rows] * exposure[rows])
+        base = measured[rows, a]
+        now, gone = _share(paid, b), _share(paid, a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.clip(np.where(gone < 1, (now - gone) / (1 - gone), 1.0), 0, 1)
+        expected = base + (np.maximum(guess, base) - base) * s
+        floor = 0.05 * exposure[rows]
+        error = np.log((actual + floor) / (expected + floor))
+        for age in np.unique(a):  # at most target ages
+            logs[age].append(error[a == age])
+    out = np.full(target + 1, np.nan)
+    for age, parts in enumerate(logs):
+        values = np.concatenate(parts) if parts else np.zeros(0)
+        if len(values) >= 5:
+            out[age] = np.sqrt(np.mean(values ** 2) * (1 + 1 / len(values)))
+    # more age, less left to happen: not more spread than at a younger age
+    finite = np.isfinite(out)
+    if finite.any():
+        out = np.where(finite, out, np.interp(np.arange(target + 1), np.flatnonzero(finite),
+                                              out[finite]))
+    return out
+
+
+def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int = 3,
+          target: int = 12, confidence: float = 0.8, method: str = "auto",
+          priors: dict | None = None, chain: Chain | None = None
+          ) -> tuple[pd.DataFrame, Projection, Projection, pd.Timestamp]:
+    """Actual vs expected emergence of every campaign (see the module docstring): the table,
+    the projections now and ``since`` months ago, and that date."""
+    if isinstance(since, bool) or not isinstance(since, (int, np.integer)) or since < 1:
+        raise InputError(f"expected a positive number of months, got {since}", option="since")
+    if method == "chain_ladder":
+        raise InputError("watch needs a method with a prior (bf, cape_cod, benktander, auto): "
+                         "the chain ladder expects nothing of a campaign with no return yet",
+                         option="method")
+    months = by_month(inputs, credits, settings, target)
+    now = project(inputs, credits, settings, target, "campaign", confidence, months, method,
+                  priors, chain)
+    when = (inputs.as_of - pd.DateOffset(months=since)).normalize()
+    earlier = snapshot(inputs, when)
+    earlier_credits = attribute(earlier, settings, chain)
+    then = project(earlier, earlier_credits, settings, target, "campaign", confidence,
+                   by_month(earlier, earlier_credits, settings, target), method, priors, chain)
+    assert then.fit is not None and now.fit is not None
+    table_now, table_then = now.table, then.table
+    key = table_now.columns[0]
+    row = pd.Index(table_then[key]).get_indexer(table_now[key])
+    existed = row >= 0
+
+    def then_value(column: str, missing: float) -> np.ndarray:
+        """The earlier table's column for each campaign now (``missing`` if it was not there)."""
+        return take(table_then[column].to_numpy(dtype="float64"), row, missing)
+
+    age_now = table_now["age_months"].to_numpy()
+    age_then = then_value("age_months", 0).astype("int64")
+    base = then_value("measured_return", 0.0)
+    cost_now = table_now["projected_cost"].fillna(table_now["measured_cost"]).to_numpy()
+    # a campaign launched since (or too young then): what the prior expected of its channel
+    prior_then = pd.Series(then.fit.prior.group_elr, index=then.fit.prior.groups)
+    channel = months.table["channel"].astype("str").to_numpy()
+    elr_new = prior_then.reindex(channel).fillna(then.fit.prior.portfolio).to_numpy()
+    projected_then = then_value("projected_return", np.nan)
+    ultimate_then = np.where(np.isfinite(projected_then), projected_then,
+                             elr_new * np.nan_to_num(cost_now))
+    paid = then.fit.measured_share
+    gone, reach = _share(paid, age_then), _share(paid, np.minimum(age_now, target))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.clip(np.where(gone < 1, (reach - gone) / (1 - gone), 1.0), 0, 1)
+    expected = base + (np.fmax(ultimate_then, base) - base) * s
+    spread = emergence_spread(now, since)
+    sd = spread[np.clip(age_then, 0, target)]
+    fallback = np.nanmax(spread) if np.isfinite(spread).any() else 0.5
+    sd = np.where(np.isfinite(sd), sd, fallback)
+    cost = np.nan_to_num(cost_now)
+    floor = 0.05 * cost
+    low, high = reserving.lognormal_interval(expected + floor, sd, confidence)
+    low, high = np.maximum(low - floor, base), high - floor
+    actual = table_now["measured_return"].to_numpy()
+    judged = ((age_now >= 1) & (age_then < target) & np.isfinite(expected)
+              & (np.isfinite(ultimate_then)) & ((cost > 0) | existed))
+    status = np.where(~judged, "not judged", np.where(actual < low - 1e-9, "behind",
+                      np.where(actual > high + 1e-9, "ahead", "on track")))
+    out = pd.DataFrame({
+        key: table_now[key], "age_months": age_now, "age_then": np.where(existed, age_then, 0),
+        "expected_return": np.where(judged, expected, np.nan),
+        "expected_low": np.where(judged, low, np.nan),
+        "expected_high": np.where(judged, high, np.nan),
+        "measured_return": actual,
+        "difference": np.where(judged, actual - expected, np.nan),
+        "status": status,
+        "projected_roi_then": np.where(np.isfinite(projected_then),
+                                       then_value("projected_roi", np.nan),
+                                       roi(cost, ultimate_then)),
+        "projected_roi": table_now["projected_roi"].to_numpy()})
+    return out, now, then, when
+
+
+def read_previous(path) -> pd.DataFrame:
+    """The records of an earlier ``project --format json`` export."""
+    path = Path(path)
+    try:
+        records = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a json export of 'roiclock project' ({exc})",
+                         file=str(path)) from None
+    needed = {"age_months", "measured_return", "projected_cost", "projected_roi", "status"}
+    if (not isinstance(records, list) or not records or not isinstance(records[0], dict)
+            or not needed <= set(records[0])):
+        raise InputError("not a json export of 'roiclock project' (expected its records: "
+                         + ", ".join(sorted(needed)) + ")", file=str(path))
+    return pd.DataFrame.from_records(records)
+
+
+def compare(projection: Projection, previous: pd.DataFrame) -> pd.DataFrame:
+    """Per cohort of ``projection``: previous_roi, change (now - previous), and the change split
+    into new_closes and factors (see the module docstring); empty where the cohort is new or
+    was not projected then."""
+    table = projection.table
+    key = table.columns[0]
+    if key not in previous.columns:
+        raise InputError(f"the earlier export has no '{key}' column (was it made with another "
+                         "--cohort?)", option="compare")
+    prev = previous.drop_duplicates(key).set_index(previous.drop_duplicates(key)[key]
+                                                   .astype("str"))
+    prev = prev.reindex(table[key].astype("str"))
+    number = {c: pd.to_numeric(prev[c], errors="coerce").to_numpy(dtype="float64")
+              if c in prev else np.full(len(prev), np.nan)
+              for c in ("age_months", "measured_return", "pipeline_return", "projected_cost",
+                        "projected_return", "projected_roi")}
+    age = number["age_months"]
+    ok = np.isfinite(age) & np.isfinite(number["projected_roi"])
+    a = np.clip(np.nan_to_num(age).astype("int64"), 0, projection.target)
+    cost = number["projected_cost"]
+    known = number["measured_return"] + np.nan_to_num(number["pipeline_return"])
+    fitted = projection.fit
+    assert fitted is not None
+    if projection.method == "chain_ladder":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            again = number["measured_return"] / fitted.paid_share[a]
+    else:
+        again = ultimate(projection.method, known, fitted.known_share[a], fitted.elr * cost)
+    again = np.where(a >= projection.target, number["measured_return"], again)
+    roi_again = roi(cost, again)
+    now = table["projected_roi"].to_numpy(dtype="float64")
+    previous_roi = np.where(ok, number["projected_roi"], np.nan)
+    return pd.DataFrame({
+        "previous_roi": previous_roi, "change": now - previous_roi,
+        "new_closes": np.where(ok, now - roi_again, np.nan),
+        "factors": np.where(ok, roi_again - previous_roi, np.nan)})

@@ -1,0 +1,246 @@
+"""The open pipeline: what the deals still open at a date are worth to each campaign.
+
+An open deal is worth, to a campaign that touched it, its value (amount, or amount x margin)
+x the campaign's attribution share (the model applied to the deal's eligible touches so far,
+as if the deal closed at that date) x the probability that a deal of its age, still open, is
+won before the campaign's target window ends:
+
+    P = (CIF(age + remaining) - CIF(age)) / S(age)
+
+CIF is the Aalen-Johansen cumulative incidence of winning by days since the deal's start (its
+first eligible touch; without touches its campaign's launch), open deals censored and lost
+deals competing, as ``roiclock lag`` fits it (:func:`roiclock.survival.cumulative_incidence`);
+S(age) = 1 - CIF_won(age) - CIF_lost(age) is the probability of still being open. A deal with
+no amount, or no created date (it cannot be placed in time), is left out: it counts through
+the future part of a projection, not as zero.
+
+:func:`valued` does this at several dates in one pass per date, so a projection can learn how
+the pipeline valued at each age turned out (:mod:`roiclock.projection`). :func:`snapshot` is
+the data as it stood at a past date, for backtests and ``watch``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import markov
+from .config import Settings
+from .frames import positions
+from .models import MODELS, Touches
+from .paths import deal_rows
+from .survival import cumulative_incidence
+from .validation import Inputs
+
+DAY = np.timedelta64(1, "D")
+
+
+def _days(values) -> np.ndarray:
+    """datetime64 values as whole days since 1970 (NaT: the smallest int64)."""
+    return np.asarray(values).astype("datetime64[D]").view("int64")
+
+
+NAT = np.iinfo("int64").min
+
+
+def snapshot(inputs: Inputs, as_of) -> Inputs:
+    """The data as it stood before ``as_of`` (earlier than ``inputs.as_of``): spend, touches
+    and deals created before it; a deal won or lost on or after it was still open then (its
+    close date unknown); a deal without a created date existed if it closed before as-of or
+    was touched before it."""
+    as_of = pd.Timestamp(as_of).normalize()
+    cut = np.datetime64(as_of.date(), "D")
+    deals = inputs.deals
+    close = deals["close_date"].to_numpy().astype("datetime64[D]")
+    created = deals["created_date"].to_numpy().astype("datetime64[D]")
+    closed_before = deals["stage"].isin(("won", "lost")).to_numpy() & (close < cut)
+    exists = np.where(np.isnat(created), closed_before, created < cut)
+    touches = inputs.touches
+    if touches is not None:
+        row = deal_rows(inputs)
+        early = (touches["touch_date"].to_numpy().astype("datetime64[D]") < cut)
+        touched = np.zeros(len(deals) + 1, dtype=bool)
+        touched[row[early]] = True
+        exists |= np.isnat(created) & touched[:-1]
+    new = deals.loc[exists].copy()
+    reopen = ~closed_before[exists]
+    new["stage"] = np.where(reopen, "open", new["stage"].to_numpy())
+    new["close_date"] = new["close_date"].where(~reopen, pd.NaT)
+    new = new.reset_index(drop=True)
+    if touches is not None:
+        final = np.cumsum(exists) - 1
+        keep = early & (row >= 0) & exists[np.maximum(row, 0)]
+        touches = touches.loc[keep].assign(deal_row=final[row[keep]]).reset_index(drop=True)
+    spend = inputs.spend[inputs.spend["date"] < as_of].reset_index(drop=True)
+    return dataclasses.replace(inputs, spend=spend, deals=new, touches=touches, as_of=as_of)
+
+
+@dataclass(frozen=True)
+class WinCurve:
+    """Per day since a deal's start: ``won`` (cumulative incidence of winning) and ``open``
+    (probability of being still open), both as daily arrays (the last value holds after)."""
+
+    won: np.ndarray
+    open: np.ndarray
+
+    def within(self, age_days, remaining_days) -> np.ndarray:
+        """P(won within ``remaining_days`` | still open at ``age_days``); 0 where nothing
+        remains or no deal was ever seen open that long."""
+        age = np.clip(np.asarray(age_days, dtype="int64"), 0, len(self.won) - 1)
+        until = np.clip(age + np.maximum(np.asarray(remaining_days, dtype="int64"), 0), 0,
+                        len(self.won) - 1)
+        still = self.open[age]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(still > 1e-12, (self.won[until] - self.won[age]) / still, 0.0)
+        return np.clip(p, 0.0, 1.0)
+
+
+def win_curve(start: np.ndarray, end: np.ndarray, stage: np.ndarray) -> WinCurve:
+    """The Aalen-Johansen curves from deal starts and ends (days) and stages."""
+    ok = (start != NAT) & (end != NAT) & (end >= start)
+    days = (end - start)[ok]
+    outcome = stage[ok]
+    length = int(days.max(initial=0)) + 2
+    counts = [np.bincount(days[outcome == s], minlength=length).astype("float64")
+              for s in ("won", "lost", "open")]
+    seen = np.flatnonzero(counts[0] + counts[1] + counts[2] > 0)
+    if len(seen) == 0:
+        return WinCurve(np.zeros(1), np.ones(1))
+    first = np.zeros(len(seen), dtype="int64")
+    won, lost, censored = (c[seen] for c in counts)
+    cif_won = cumulative_incidence(first, won, lost, censored)
+    cif_lost = cumulative_incidence(first, lost, won, censored)
+    index = np.searchsorted(seen, np.arange(length), side="right") - 1
+    daily_won = np.where(index >= 0, cif_won[np.maximum(index, 0)], 0.0)
+    daily_lost = np.where(index >= 0, cif_lost[np.maximum(index, 0)], 0.0)
+    # still open after `day` days: 1 - everything closed by then; beyond the longest deal
+    # seen, no estimate (0: nothing more is expected)
+    still = 1 - daily_won - daily_lost
+    still[-1] = 0.0
+    return WinCurve(daily_won, still)
+
+
+def deal_values(inputs: Inputs, settings: Settings) -> np.ndarray:
+    """Each deal's value on the return basis (NaN when unknown)."""
+    value = inputs.deals["amount"].to_numpy(dtype="float64")
+    if settings.basis == "margin":
+        default = np.nan if settings.default_margin is None else settings.default_margin
+        value = value * inputs.deals["margin"].fillna(default).to_numpy(dtype="float64")
+    return value
+
+
+HISTORY_TOUCHES = 300_000  # above this, the curves and the earlier cuts use a sample of deals
+
+
+def _sample(row: np.ndarray, fraction: float) -> np.ndarray:
+    """A fixed pseudo-random selection of deal rows (a multiplicative hash, no RNG state)."""
+    return ((row.astype("uint64") * np.uint64(2654435761)) % np.uint64(2 ** 32)
+            < np.uint64(int(fraction * 2 ** 32)))
+
+
+def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: int,
+           cuts, chain: markov.Chain | None = None) -> np.ndarray:
+    """PV[i, j]: the open pipeline of campaign i (a row of ``campaigns``: campaign, launch)
+    valued at ``cuts[j]`` (descending dates, the first one as-of): deals open then (created
+    before it, not closed before it), shared among the campaigns by the model over their
+    touches before it (within the lookback), each at value x share x P(won before launch +
+    ``target`` months | open at its age).
+
+    The first cut values every open deal. With more than :data:`HISTORY_TOUCHES` touches, the
+    win curves and the earlier cuts use a fixed sample of the deals (a hash of the row, the
+    same everywhere), the earlier cuts scaled up by its fraction: they only teach the
+    projection how a valued pipeline develops.
+    """
+    cuts = [pd.Timestamp(c) for c in cuts]
+    n = len(campaigns)
+    out = np.zeros((n, len(cuts)))
+    deals = inputs.deals
+    n_deals = len(deals)
+    if not n_deals or not n or not cuts:
+        return out
+    touches = inputs.touches
+    stage = deals["stage"].to_numpy().astype("str")
+    closed = stage != "open"
+    end = _days(deals["close_date"].where(closed, inputs.as_of))
+    value = deal_values(inputs, settings)
+    created = _days(deals["created_date"].to_numpy())
+    close = np.where(closed, end, np.iinfo("int64").max)  # lost with no date: NAT, never open
+    days = np.array([_days(np.datetime64(c.date(), "D")) for c in cuts])
+    # deals open at one cut or another, with a value; the ones open at as-of
+    usable = (np.isfinite(value) & (value > 0) & (created != NAT) & (created < days[0])
+              & (close >= days[-1]) & (close != NAT))
+    now = usable & (close >= days[0])
+    fraction = min(1.0, HISTORY_TOUCHES / max(len(touches) if touches is not None else 0,
+                                              n_deals, 1))
+    sampled = _sample(np.arange(n_deals), fraction) if fraction < 1 else np.ones(n_deals, bool)
+    launch = campaigns["launch"]
+    deadline = _days((launch + pd.DateOffset(months=target)).astype("datetime64[s]")
+                     .to_numpy())
+    model = MODELS[settings.model]
+    effect = None
+    if touches is not None:
+        all_rows = deal_rows(inputs)
+        need = np.append(sampled | now, False)[all_rows]  # row -1 reads the last slot
+        keep = np.flatnonzero(need)
+        row = all_rows[keep]
+        t_day = _days(touches["touch_date"].to_numpy()[keep])
+        t_pos = positions(touches["campaign"].iloc[keep], campaigns["campaign"])
+        # the curves: each sampled deal from its first eligible touch (as lag measures it)
+        ends = end[row]
+        eligible = sampled[row] & (ends - t_day >= 0) & (ends - t_day < settings.lookback_days)
+        first = np.full(n_deals, np.iinfo("int64").max)
+        np.minimum.at(first, row[eligible], t_day[eligible])
+        start = np.where(first < np.iinfo("int64").max, first, NAT)
+        if model.chain:
+            fitted = chain or markov.chain(inputs, settings)
+            names = np.asarray(campaigns["campaign"], dtype=object)
+            effect = np.where(t_pos >= 0, markov.touch_effects(
+                fitted, inputs, settings, names, np.maximum(t_pos, 0)), 0.0)
+    else:
+        row = np.flatnonzero(usable)
+        t_pos = positions(deals["campaign"], campaigns["campaign"])[row]
+        launch_days = _days(launch.to_numpy())
+        t_day = np.where(t_pos >= 0, launch_days[np.maximum(t_pos, 0)], NAT)
+        start = _launch_start(inputs, campaigns)
+    curve = win_curve(np.where(sampled, start, NAT), end, stage)
+    sets = []  # the touches valued at as-of, and those valued at the earlier cuts
+    for deals_in in (now, sampled & usable):
+        pick = np.flatnonzero(deals_in[row])
+        sets.append((row[pick], t_day[pick], t_pos[pick],
+                     None if effect is None else effect[pick]))
+    for j, day in enumerate(days):  # one pass per date: a few dozen at most
+        r, t, p, e = sets[min(j, 1)]
+        scale = 1.0 if j == 0 else 1 / fraction
+        open_then = usable & (created < day) & (close >= day)
+        at = open_then[r] & (t < day) & (t != NAT)
+        if touches is not None:
+            at &= (day - t) < settings.lookback_days
+        if not at.any():
+            continue
+        deal, pos, touch_day = r[at], p[at], t[at]
+        if touches is not None:
+            weights = model.weights(Touches(deal, pos, day - touch_day, n_deals,
+                                            None if e is None else e[at]), settings)
+        else:
+            weights = np.ones(len(deal))
+        totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
+        begin = np.full(n_deals, np.iinfo("int64").max)
+        np.minimum.at(begin, deal, touch_day)
+        ok = (pos >= 0) & (totals > 0)
+        deal, pos = deal[ok], pos[ok]
+        chance = curve.within(day - begin[deal], deadline[pos] - day)
+        out[:, j] = np.bincount(pos, weights=value[deal] * weights[ok] / totals[ok] * chance,
+                                minlength=n) * scale
+    return out
+
+
+def _launch_start(inputs: Inputs, campaigns: pd.DataFrame) -> np.ndarray:
+    """Without touches, a deal starts at its campaign's launch (as ``lag`` measures it)."""
+    if inputs.touches is not None:
+        return np.full(len(inputs.deals), NAT, dtype="int64")
+    pos = positions(inputs.deals["campaign"], campaigns["campaign"])
+    launch = _days(campaigns["launch"].to_numpy())
+    return np.where(pos >= 0, launch[np.maximum(pos, 0)], NAT)

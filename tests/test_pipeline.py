@@ -1,0 +1,105 @@
+"""The open pipeline valued by hand, and the data as it stood at a past date."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import roiclock
+from roiclock.mature import campaigns
+from roiclock.pipeline import snapshot, valued
+from roiclock.projection import project
+
+SPEND = """campaign,date,amount,channel
+B,2023-01-01,100,events
+A,2024-01-01,100,events
+"""
+# without touches, each deal starts at its campaign's launch (as lag measures it)
+DEALS = """deal_id,campaign,stage,created_date,close_date,amount
+B1,B,won,2023-01-10,2023-03-02,1000
+B2,B,lost,2023-01-10,2023-05-01,
+B3,B,won,2023-01-10,2023-07-20,1000
+B4,B,won,2023-01-10,2023-10-28,1000
+B5,B,open,2023-02-01,,500
+A1,A,open,2024-01-15,,1000
+A2,A,open,2024-01-15,,
+"""
+
+
+def hand_made(write, touches=None, **settings):
+    s = roiclock.load_settings(windows=[1, 3], **settings)
+    paths = [write("spend.csv", SPEND), write("deals.csv", DEALS),
+             write("touches.csv", touches) if touches else None]
+    inputs = roiclock.load(*paths, settings=s, as_of="2024-07-01", data_through="2024-06-30")
+    return inputs, roiclock.attribute(inputs, s), s
+
+
+def test_pipeline_by_hand(write):
+    inputs, credits, s = hand_made(write)
+    table = campaigns(inputs, credits)
+    # Days from launch to close (or to as-of 2024-07-01, censored): B1 60 won, B2 120 lost,
+    # A1 and A2 182 open, B3 200 won, B4 300 won, B5 547 open. Aalen-Johansen:
+    #   day 60: 7 at risk, 1 won: CIF_won = 1/7, S = 6/7
+    #   day 120: 6 at risk, 1 lost: CIF_lost = 6/7 x 1/6 = 1/7, S = 5/7
+    #   day 200: 3 at risk, 1 won: CIF_won = 1/7 + 5/7 x 1/3 = 8/21, S = 10/21
+    #   day 300: 2 at risk, 1 won: CIF_won = 8/21 + 10/21 x 1/2 = 13/21
+    # A1 is 182 days old and open; A's 12-month window ends 2025-01-01, 184 days after
+    # as-of: P = (CIF(366) - CIF(182)) / S(182) = (13/21 - 3/21) / (5/7) = 2/3.
+    # A2 has no amount (it counts in the future part); B5's window has ended (P = 0).
+    pv = valued(inputs, s, table, 12, [inputs.as_of])
+    assert table["campaign"].tolist() == ["B", "A"]
+    assert pv[:, 0] == pytest.approx([0.0, 1000 * 2 / 3])
+    p = project(inputs, credits, s, 12).table.set_index("campaign")
+    assert p.loc["A", "pipeline_return"] == pytest.approx(2000 / 3)
+    assert p.loc["A", "measured_return"] + p.loc["A", "pipeline_return"] + \
+        p.loc["A", "future_return"] == pytest.approx(p.loc["A", "projected_return"])
+
+
+def test_pipeline_shares_follow_the_model(write):
+    # A1 touched by A, then by B: linear gives each half of A1's value x its own chance (B's
+    # window has ended: 0); first touch gives A all of it
+    touches = """deal_id,campaign,touch_date
+B1,B,2023-01-01
+B2,B,2023-01-01
+B3,B,2023-01-01
+B4,B,2023-01-01
+B5,B,2023-01-01
+A1,A,2024-01-01
+A1,B,2024-03-01
+A2,A,2024-01-01
+"""
+    for model, part in (("linear", 0.5), ("first", 1.0)):
+        inputs, credits, s = hand_made(write, touches, model=model)
+        table = campaigns(inputs, credits)
+        pv = valued(inputs, s, table, 12, [inputs.as_of])[:, 0]
+        assert pv[0] == 0
+        assert pv[1] == pytest.approx(1000 * 2 / 3 * part)
+
+
+def test_snapshot_is_the_data_as_it_stood(write):
+    inputs, _, _ = hand_made(write)
+    then = snapshot(inputs, "2023-06-01")
+    deals = then.deals.set_index("deal_id")
+    # created after the date: absent; closed after it: open again, with no close date
+    assert sorted(deals.index) == ["B1", "B2", "B3", "B4", "B5"]
+    assert deals.loc["B3", "stage"] == "open" and pd.isna(deals.loc["B3", "close_date"])
+    assert deals.loc["B2", "stage"] == "lost" and deals.loc["B1", "stage"] == "won"
+    assert then.as_of == pd.Timestamp("2023-06-01")
+    assert then.spend["date"].max() < pd.Timestamp("2023-06-01")
+
+
+def test_earlier_cuts_value_a_fixed_sample_when_large(monkeypatch):
+    import roiclock.pipeline as pipeline
+
+    s = roiclock.load_settings()
+    inputs = roiclock.load(settings=s)
+    table = campaigns(inputs, roiclock.attribute(inputs, s))
+    cuts = [inputs.as_of, inputs.as_of - pd.DateOffset(months=6)]
+    full = valued(inputs, s, table, 12, cuts)
+    monkeypatch.setattr(pipeline, "HISTORY_TOUCHES", 4_000)  # the sample has 8,084 touches
+    sampled = valued(inputs, s, table, 12, cuts)
+    # as-of: every open deal is valued (with curves fitted on half of the deals);
+    # six months back: half of the deals, scaled up
+    assert (sampled[:, 0] > 0).sum() == (full[:, 0] > 0).sum()
+    assert sampled[:, 0].sum() == pytest.approx(full[:, 0].sum(), rel=0.1)
+    assert sampled[:, 1].sum() == pytest.approx(full[:, 1].sum(), rel=0.25)
+    assert not np.allclose(sampled, full)
