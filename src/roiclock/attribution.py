@@ -25,17 +25,23 @@ from .validation import Inputs
 CREDIT_COLUMNS = ["deal_id", "campaign", "close_date", "share", "return"]
 
 
+def deal_values(inputs: Inputs, settings: Settings) -> np.ndarray:
+    """Each deal's value on the return basis (NaN when unknown)."""
+    value = inputs.deals["amount"].to_numpy(dtype="float64")
+    if settings.basis == "margin":
+        default = np.nan if settings.default_margin is None else settings.default_margin
+        value = value * inputs.deals["margin"].fillna(default).to_numpy(dtype="float64")
+    return value
+
+
 def won_deals(inputs: Inputs, settings: Settings) -> pd.DataFrame:
-    """Won deals with their ``value``: amount (revenue basis) or amount x margin."""
+    """Won deals with their ``value`` (:func:`deal_values`)."""
     is_won = (inputs.deals["stage"] == "won").to_numpy()
     won = inputs.deals.loc[is_won, ["deal_id", "close_date", "amount", "margin", "campaign",
                                     "created_date"]]
-    won = won.assign(deal_row=np.flatnonzero(is_won))
-    value = won["amount"]
-    if settings.basis == "margin":
-        default = np.nan if settings.default_margin is None else settings.default_margin
-        value = value * won["margin"].fillna(default)
-    return won.assign(value=value.astype("float64")).reset_index(drop=True)
+    won = won.assign(deal_row=np.flatnonzero(is_won),
+                     value=deal_values(inputs, settings)[is_won])
+    return won.reset_index(drop=True)
 
 
 def attribute(inputs: Inputs, settings: Settings, chain: markov.Chain | None = None

@@ -22,17 +22,17 @@ the data as it stood at a past date, for backtests and ``watch``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import markov
+from .attribution import deal_values
 from .config import Settings
 from .frames import positions
 from .models import MODELS, Touches
 from .paths import deal_rows
-from .survival import cumulative_incidence
+from .survival import NAT, win_curve
 from .validation import Inputs
 
 DAY = np.timedelta64(1, "D")
@@ -43,7 +43,6 @@ def _days(values) -> np.ndarray:
     return np.asarray(values).astype("datetime64[D]").view("int64")
 
 
-NAT = np.iinfo("int64").min
 
 
 def snapshot(inputs: Inputs, as_of) -> Inputs:
@@ -76,60 +75,6 @@ def snapshot(inputs: Inputs, as_of) -> Inputs:
         touches = touches.loc[keep].assign(deal_row=final[row[keep]]).reset_index(drop=True)
     spend = inputs.spend[inputs.spend["date"] < as_of].reset_index(drop=True)
     return dataclasses.replace(inputs, spend=spend, deals=new, touches=touches, as_of=as_of)
-
-
-@dataclass(frozen=True)
-class WinCurve:
-    """Per day since a deal's start: ``won`` (cumulative incidence of winning) and ``open``
-    (probability of being still open), both as daily arrays (the last value holds after)."""
-
-    won: np.ndarray
-    open: np.ndarray
-
-    def within(self, age_days, remaining_days) -> np.ndarray:
-        """P(won within ``remaining_days`` | still open at ``age_days``); 0 where nothing
-        remains or no deal was ever seen open that long."""
-        age = np.clip(np.asarray(age_days, dtype="int64"), 0, len(self.won) - 1)
-        until = np.clip(age + np.maximum(np.asarray(remaining_days, dtype="int64"), 0), 0,
-                        len(self.won) - 1)
-        still = self.open[age]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.where(still > 1e-12, (self.won[until] - self.won[age]) / still, 0.0)
-        return np.clip(p, 0.0, 1.0)
-
-
-def win_curve(start: np.ndarray, end: np.ndarray, stage: np.ndarray) -> WinCurve:
-    """The Aalen-Johansen curves from deal starts and ends (days) and stages."""
-    ok = (start != NAT) & (end != NAT) & (end >= start)
-    days = (end - start)[ok]
-    outcome = stage[ok]
-    length = int(days.max(initial=0)) + 2
-    counts = [np.bincount(days[outcome == s], minlength=length).astype("float64")
-              for s in ("won", "lost", "open")]
-    seen = np.flatnonzero(counts[0] + counts[1] + counts[2] > 0)
-    if len(seen) == 0:
-        return WinCurve(np.zeros(1), np.ones(1))
-    first = np.zeros(len(seen), dtype="int64")
-    won, lost, censored = (c[seen] for c in counts)
-    cif_won = cumulative_incidence(first, won, lost, censored)
-    cif_lost = cumulative_incidence(first, lost, won, censored)
-    index = np.searchsorted(seen, np.arange(length), side="right") - 1
-    daily_won = np.where(index >= 0, cif_won[np.maximum(index, 0)], 0.0)
-    daily_lost = np.where(index >= 0, cif_lost[np.maximum(index, 0)], 0.0)
-    # still open after `day` days: 1 - everything closed by then; beyond the longest deal
-    # seen, no estimate (0: nothing more is expected)
-    still = 1 - daily_won - daily_lost
-    still[-1] = 0.0
-    return WinCurve(daily_won, still)
-
-
-def deal_values(inputs: Inputs, settings: Settings) -> np.ndarray:
-    """Each deal's value on the return basis (NaN when unknown)."""
-    value = inputs.deals["amount"].to_numpy(dtype="float64")
-    if settings.basis == "margin":
-        default = np.nan if settings.default_margin is None else settings.default_margin
-        value = value * inputs.deals["margin"].fillna(default).to_numpy(dtype="float64")
-    return value
 
 
 HISTORY_TOUCHES = 300_000  # above this, the curves and the earlier cuts use a sample of deals

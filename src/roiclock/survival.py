@@ -20,6 +20,7 @@ deal), percentile interval; fixed seed, so the output is deterministic.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ LAG_BY = ("portfolio", "channel", "campaign")
 STARTS = ("touch", "created")
 ALL_DEALS = "all deals"  # the label of the portfolio's one group
 SEP = "\x1f"  # joins a group and its period in one key
+NAT = np.iinfo("int64").min  # a missing day, as whole days since 1970
 
 
 # Why a deal has no duration (it is counted under the table, not dropped silently)
@@ -127,37 +129,72 @@ def _aalen_johansen(first: np.ndarray, won, lost, censored):
             survival_before * (1 - np.minimum(hazard_close, 1)))
 
 
+@dataclass(frozen=True)
+class WinCurve:
+    """Per day since a deal's start: ``won`` (cumulative incidence of winning) and ``open``
+    (probability of being still open), both as daily arrays (the last value holds after)."""
+
+    won: np.ndarray
+    open: np.ndarray
+
+    def within(self, age_days, remaining_days) -> np.ndarray:
+        """P(won within ``remaining_days`` | still open at ``age_days``); 0 where nothing
+        remains or no deal was ever seen open that long."""
+        age = np.clip(np.asarray(age_days, dtype="int64"), 0, len(self.won) - 1)
+        until = np.clip(age + np.maximum(np.asarray(remaining_days, dtype="int64"), 0), 0,
+                        len(self.won) - 1)
+        still = self.open[age]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(still > 1e-12, (self.won[until] - self.won[age]) / still, 0.0)
+        return np.clip(p, 0.0, 1.0)
+
+
+def win_curve(start: np.ndarray, end: np.ndarray, stage: np.ndarray) -> WinCurve:
+    """The Aalen-Johansen curves from deal starts and ends (days) and stages."""
+    ok = (start != NAT) & (end != NAT) & (end >= start)
+    days = (end - start)[ok]
+    outcome = stage[ok]
+    length = int(days.max(initial=0)) + 2
+    counts = [np.bincount(days[outcome == s], minlength=length).astype("float64")
+              for s in ("won", "lost", "open")]
+    seen = np.flatnonzero(counts[0] + counts[1] + counts[2] > 0)
+    if len(seen) == 0:
+        return WinCurve(np.zeros(1), np.ones(1))
+    first = np.zeros(len(seen), dtype="int64")
+    won, lost, censored = (c[seen] for c in counts)
+    cif_won = cumulative_incidence(first, won, lost, censored)
+    cif_lost = cumulative_incidence(first, lost, won, censored)
+    index = np.searchsorted(seen, np.arange(length), side="right") - 1
+    daily_won = np.where(index >= 0, cif_won[np.maximum(index, 0)], 0.0)
+    daily_lost = np.where(index >= 0, cif_lost[np.maximum(index, 0)], 0.0)
+    # still open after `day` days: 1 - everything closed by then; beyond the longest deal
+    # seen, no estimate (0: nothing more is expected)
+    still = 1 - daily_won - daily_lost
+    still[-1] = 0.0
+    return WinCurve(daily_won, still)
+
+
+
 def win_chance(inputs: Inputs, settings: Settings, horizon_months: float = 24,
                start: str = "touch") -> np.ndarray:
     """Per deal (aligned with ``inputs.deals``), the probability it is won within
     ``horizon_months`` of its start: 1 when won, 0 when lost, and for a deal still open at age
-    a (days since its start, at as-of) the chance that a deal open that long goes on to win,
-    from the portfolio's Aalen-Johansen curves: (CIF(horizon) - CIF(a)) / S(a), S the
-    probability of being still open. An open deal without a start counts from age 0."""
+    a (days since its start, at as-of) the chance that a deal open that long goes on to win
+    in the time left, from the portfolio's Aalen-Johansen curves (:func:`win_curve`). An open
+    deal without a start counts from age 0."""
     starts = deal_starts(inputs, settings, start)
-    stage = inputs.deals["stage"].to_numpy()
+    stage = inputs.deals["stage"].to_numpy().astype("str")
     out = np.where(stage == "won", 1.0, 0.0)
-    durations = starts[starts["no_start"] == ""]
     is_open = stage == "open"
-    if not is_open.any() or durations.empty:
+    if not is_open.any():
         return out
-    cells = (pd.DataFrame({"days": durations["days"].to_numpy(dtype="int64"),
-                           "outcome": durations["outcome"].to_numpy()})
-             .value_counts().unstack("outcome", fill_value=0)
-             .reindex(columns=["won", "lost", "open"], fill_value=0).sort_index())
-    days = cells.index.to_numpy()
-    cif, still_open = _aalen_johansen(np.zeros(len(days), dtype="int64"),
-                                      *(cells[c].to_numpy(dtype="float64")
-                                        for c in ("won", "lost", "open")))
-    age = np.nan_to_num(starts["days"].to_numpy(dtype="float64"), nan=0.0)[is_open]
-    at = np.searchsorted(days, age, side="right") - 1  # the last cell on or before the age
-    cif_a = np.where(at >= 0, cif[np.maximum(at, 0)], 0.0)
-    open_a = np.where(at >= 0, still_open[np.maximum(at, 0)], 1.0)
-    h = np.searchsorted(days, horizon_months * DAYS_PER_MONTH, side="right") - 1
-    cif_h = cif[h] if h >= 0 else 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chance = np.where(open_a > 0, (cif_h - cif_a) / open_a, 0.0)
-    out[is_open] = np.clip(chance, 0.0, 1.0)
+    days = starts["days"].to_numpy(dtype="float64")
+    known = np.isfinite(days)
+    curve = win_curve(np.zeros(int(known.sum()), dtype="int64"),
+                      days[known].astype("int64"), stage[known])
+    age = np.nan_to_num(days, nan=0.0)[is_open].astype("int64")
+    horizon = int(horizon_months * DAYS_PER_MONTH)
+    out[is_open] = curve.within(age, horizon - age)
     return out
 
 
