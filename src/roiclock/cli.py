@@ -13,6 +13,7 @@ matplotlib warning, no usage text.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import functools
 import inspect
@@ -24,7 +25,7 @@ import stat
 import sys
 import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -413,13 +414,8 @@ class Common:
                 table = stamped(table, inputs.as_of, inputs.data_through)
             _emit(FORMATS[fmt](table), self.output)
         elif self.output is None:
-            try:
+            with standard_output():
                 show(Stdout())
-                finish_stdout()
-            except BrokenPipeError:
-                raise
-            except OSError as exc:
-                raise WriteFailure("standard output", exc) from None
         else:
             buffer = io.StringIO()
             show(Console(file=buffer, width=120, color_system=None))
@@ -591,15 +587,23 @@ def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
             from None
 
 
+@contextlib.contextmanager
+def standard_output() -> Iterator[None]:
+    """Write to standard output inside, then flush it: a failed or short write is a
+    WriteFailure (exit 1, one line); a closed pipe stays a BrokenPipeError (exit 141)."""
+    try:
+        yield
+        finish_stdout()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise WriteFailure("standard output", exc) from None
+
+
 def _emit(text: str, output: str | None) -> None:
     if output is None:
-        try:
+        with standard_output():
             to_stdout(text)
-            finish_stdout()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise WriteFailure("standard output", exc) from None
     else:
         write_file(output, text)
 
