@@ -283,6 +283,8 @@ def test_readme_command_reference_matches_the_options():
     (["explain", "--model", "linear"], "explain explains the markov model only"),
     (["explain", "--top", "3", "--format", "csv"], "--top: the paths are shown"),
     (["project", "--target", "0"], "--target: expected a positive number of months"),
+    # the sample starts in 2023-01: a cut 30 months back has no 12 months of history
+    (["project", "--backtest", "30"], "--backtest: nothing to backtest 30 months back"),
 ])
 def test_an_option_given_but_not_used_is_an_error(args, expected, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import roiclock
 from roiclock.cli import app
 
 runner = CliRunner()
@@ -89,3 +90,14 @@ def test_renders_in_headless_chromium(page, tmp_path):
     gray = pixels[..., :3].mean(axis=2)
     assert gray.std() > 0.05 and (gray < 0.3).mean() > 0.005
     assert len(np.unique((pixels[..., :3] * 255).astype(int).reshape(-1, 3), axis=0)) > 50
+
+
+def test_page_names_the_campaigns_too_young(write, tmp_path):
+    # B launched 2024-05-20, 12 days before as-of: too young; A, five months old, projected
+    spend = write("s.csv", "campaign,date,amount\nA,2024-01-01,100\nB,2024-05-20,50\n")
+    deals = write("d.csv", "deal_id,close_date,amount,campaign\nD1,2024-03-01,300,A\n")
+    report = roiclock.run_report(spend, deals, as_of="2024-06-01", data_through="2024-05-31")
+    from roiclock.page import html
+
+    page = html(report)
+    assert "Too young to project" in page and "B." in page.split("Too young to project")[1]

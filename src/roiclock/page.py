@@ -72,9 +72,13 @@ def _projection_table(table: pd.DataFrame) -> str:
             f"<td>{percent(row.interval_low)}..{percent(row.interval_high)}</td>"
             f"<td>{money(row.measured_return)}</td><td>{money(row.pipeline_return)}</td>"
             f"<td>{money(row.future_return)}</td></tr>")
+    too_young = [str(name) for name in table.loc[table["status"] == "too_young",
+                                                  table.columns[0]]]
+    note = ("<p>Too young to project (less than one whole month since launch, or no history "
+            f"to develop from): {escape(', '.join(too_young))}.</p>" if too_young else "")
     if not rows:
-        return "<p>No campaign is being projected.</p>"
-    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+        return "<p>No campaign is being projected.</p>" + note
+    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>" + note
 
 
 def _accounting(inputs) -> str:

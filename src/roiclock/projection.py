@@ -893,8 +893,20 @@ def backtest(inputs: Inputs, credits: pd.DataFrame, settings: Settings, months_b
     the cut dates."""
     first = inputs.spend["date"].min() if len(inputs.spend) else inputs.as_of
     cuts = backtest_cuts(inputs.as_of, months_back, first, target, count, step)
+    if not cuts:  # say why, rather than an empty table
+        room = (months_since(np.array([np.datetime64(first, "D")]),
+                             np.array([np.datetime64(inputs.as_of, "D")]))[0] - target
+                if not pd.isna(first) else 0)
+        raise InputError(
+            f"nothing to backtest {months_back} months back: each cut needs {target} months "
+            f"of history before it and the data starts {first:%Y-%m-%d}, so at most "
+            f"{max(int(room), 0)} months back", option="backtest_months")
     pairs = backtest_pairs(inputs, credits, settings, cuts, target, cohort, confidence,
                            priors=priors, chain=chain)
+    if pairs.empty:
+        raise InputError(f"nothing to backtest {months_back} months back: no campaign was "
+                         f"1 to {target - 1} months old then and has reached {target} months "
+                         "since", option="backtest_months")
     return backtest_table(pairs, target), pairs, cuts
 
 
