@@ -224,7 +224,7 @@ def test_lag_project_bad_options(args, expected):
 
 
 def test_unexpected_failure_exit_1(monkeypatch):
-    import roiclock.cli as cli
+    import roiclock.commands as cli
 
     def broken(**kwargs):
         raise RuntimeError("disk on fire")
@@ -238,17 +238,36 @@ def test_unexpected_failure_exit_1(monkeypatch):
 def test_every_command_has_help_and_is_documented():
     from pathlib import Path
 
+    from roiclock import commands
+    from roiclock.cli import COMMANDS
+
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    names = [c.name or c.callback.__name__ for c in app.registered_commands]
-    assert sorted(names) == ["chart", "explain", "lag", "project", "report", "validate",
-                             "watch"]
+    names = [c.name or c.callback.__name__ for c in commands.app.registered_commands]
+    # the quick group lists exactly the commands there are, with their own summary
+    assert names == list(COMMANDS)
     for name in names:
         result = run(name, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
-        command = next(c for c in app.registered_commands
+        command = next(c for c in commands.app.registered_commands
                        if (c.name or c.callback.__name__) == name)
-        assert (command.callback.__doc__ or "").strip(), f"{name} has no help text"
+        doc = " ".join((command.callback.__doc__ or "").split())
+        assert doc, f"{name} has no help text"
+        assert doc.startswith(COMMANDS[name].rstrip(".")), f"{name}'s summary differs"
         assert f"roiclock {name}" in readme, f"{name} is not in the README"
+
+
+def test_help_and_version_load_no_heavy_library():
+    import subprocess
+    import sys
+
+    for args in (["--help"], ["--version"]):
+        code = ("import sys; from roiclock.cli import app\n"
+                "try:\n    app(args, prog_name='roiclock')\nexcept SystemExit:\n    pass\n"
+                "heavy = [m for m in ('pandas', 'pyarrow', 'numpy', 'matplotlib') "
+                "if m in sys.modules]\nassert not heavy, heavy")
+        result = subprocess.run([sys.executable, "-c", f"args = {args!r}\n" + code],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
 
 
 def test_readme_command_reference_matches_the_options():
@@ -261,7 +280,9 @@ def test_readme_command_reference_matches_the_options():
     section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
     blocks = section.split("```")
     shared, own = blocks[1], blocks[3]
-    commands = typer.main.get_command(app).commands
+    from roiclock import commands as module
+
+    commands = typer.main.get_command(module.app).commands
     every = [{o for p in c.params for o in p.opts[:1]} - {"--help"} for c in commands.values()]
     common = set.intersection(*every)
     assert set(re.findall(r"--[a-z-]+", shared)) == common

@@ -424,10 +424,6 @@ def print_watch(result: WatchReport, console: Console, quiet: bool = False) -> N
                   "without cost. Exit code 3 when some campaign is behind.", style="dim")
 
 
-def print_error(console: Console, message: str, prefix: str = "Error: ") -> None:
-    console.print(f"{prefix}{message}", markup=False, highlight=False, soft_wrap=True)
-
-
 def rejection_warning(inputs) -> str | None:
     """One line about rejected rows, by reason (None when none was rejected)."""
     rejects = inputs.rejects
