@@ -234,7 +234,7 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
     if table_data.empty:
         console.print("No deal has a start date (first touch, launch or created date).")
     else:
-        console.print(lag_table(result, table_data, by))
+        console.print(lag_table(result, table_data, by, console.width))
     if len(list(groups(table_data, by))) == 1:  # one group: its curve as bars, intervals
         rows = table_data
         labels = [f"{m:>3} mo" for m in rows["months"]]
@@ -254,7 +254,12 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
                       f"{row.censored:,} open).", style="yellow")
 
 
-def lag_table(result: LagReport, table_data: pd.DataFrame, by: str) -> Table:
+def result_width(table_data: pd.DataFrame) -> int:
+    """The width the lag table needs with its curve column (to drop it on a narrow screen)."""
+    return 64 + 6 * table_data["months"].nunique()
+
+
+def lag_table(result: LagReport, table_data: pd.DataFrame, by: str, width: int = 80) -> Table:
     months = list(dict.fromkeys(table_data["months"]))
     by_period = "period" in table_data  # periods of different ages: compare what was won
     value = "win_probability" if by_period else "share_of_wins"
@@ -264,12 +269,13 @@ def lag_table(result: LagReport, table_data: pd.DataFrame, by: str) -> Table:
     table = _table(title + "(Aalen-Johansen; open deals censored, lost deals compete)")
     table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=24)
     for name in ("deals", "won", "open"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
     for m in months:
         table.add_column(f"{m} mo", justify="right", no_wrap=True)
     table.add_column("median", justify="right", no_wrap=True)
     table.add_column("won med", justify="right", no_wrap=True)
-    sparks = len(list(groups(table_data, by))) > 1  # one group gets its bars below instead
+    # a curve column only on a wide terminal (one group gets its bars below instead)
+    sparks = len(list(groups(table_data, by))) > 1 and result_width(table_data) <= width
     if sparks:
         table.add_column("curve", no_wrap=True)
     for name, rows in groups(table_data, by):
