@@ -103,3 +103,16 @@ def test_earlier_cuts_value_a_fixed_sample_when_large(monkeypatch):
     assert sampled[:, 0].sum() == pytest.approx(full[:, 0].sum(), rel=0.1)
     assert sampled[:, 1].sum() == pytest.approx(full[:, 1].sum(), rel=0.25)
     assert not np.allclose(sampled, full)
+
+
+def test_pipeline_values_open_deals_with_the_chosen_model(tmp_path):
+    # a custom model that gives everything to the first touch is the first-touch model, open
+    # deals included (they were valued position-based: no created date reached the model)
+    config = tmp_path / "first.yaml"
+    config.write_text("position_weights: {first: 1, created: 0, last: 0, middle: 0}\n")
+    custom = roiclock.run_project(config=config, model="custom").table
+    first = roiclock.run_project(model="first").table
+    pd.testing.assert_series_equal(custom["pipeline_return"], first["pipeline_return"])
+    w = roiclock.run_project(model="w_shaped").table["pipeline_return"]
+    position = roiclock.run_project(model="position").table["pipeline_return"]
+    assert not np.allclose(w.fillna(0), position.fillna(0))

@@ -167,8 +167,11 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
             continue
         deal, pos, touch_day = r[at], p[at], t[at]
         if touches is not None:
+            # as if the deal closed at the cut: ages and its creation count back from it
+            since_created = np.where(created[deal] != NAT, day - created[deal], np.nan)
             weights = model.weights(Touches(deal, pos, day - touch_day, n_deals,
-                                            None if e is None else e[at]), settings)
+                                            None if e is None else e[at],
+                                            since_created.astype("float64")), settings)
         else:
             weights = np.ones(len(deal))
         totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
