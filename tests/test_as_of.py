@@ -122,3 +122,11 @@ def test_lag_and_validate_run_on_deals_alone(write):
     assert '"kind": "spend"' not in check.stdout
     report = runner.invoke(app, ["report", "--deals", str(deals)])
     assert report.exit_code == 2 and "give both a spend file" in report.stderr
+
+
+def test_as_of_before_the_data_is_one_line():
+    for command in ("report", "validate", "lag", "project"):
+        result = runner.invoke(app, [command, "--as-of", "2023-01-10"])
+        assert result.exit_code == 2, (command, result.output)
+        assert result.stderr == ("Error: --as-of: 2023-01-10 is before the data, which starts "
+                                 "2023-01-18: nothing was known yet\n")

@@ -493,6 +493,11 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
     horizon = None if through is None else through + pd.Timedelta(days=1)
     cut = min(d for d in (asked, horizon) if d is not None)
     late, reopen = _snapshot(spend, deals, touches, cut)
+    if not any((~late[kind]).any() for kind in late) and (len(spend) or len(deals)):
+        first = min(d for d in (spend["date"].min(), deals["created_date"].min(),
+                                deals["close_date"].min()) if not pd.isna(d))
+        raise InputError(f"{cut:%Y-%m-%d} is before the data, which starts {first:%Y-%m-%d}: "
+                         "nothing was known yet", option="as_of")
     accounting = pd.DataFrame([
         {"kind": c.kind, "file": c.file, "read": len(c.frame),
          "used": int((~late[c.kind]).sum()), "rejected": int(c.rejected.sum()),

@@ -126,6 +126,8 @@ def horizon_notice(inputs: Inputs) -> str | None:
 def headline(portfolio: pd.DataFrame, as_of: pd.Timestamp) -> str:
     """One sentence comparing the first and last window of the portfolio curve (paid
     campaigns; the return of unpaid ones is named apart)."""
+    if portfolio.empty:
+        return f"No campaign had launched by {as_of:%Y-%m-%d}: there is no ROI to measure yet."
     first, last = portfolio.iloc[0], portfolio.iloc[-1]
     w0, w1 = int(first["window_months"]), int(last["window_months"])
     if not bool(last["mature"]):
