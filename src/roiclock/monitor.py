@@ -8,11 +8,12 @@
 
 with m the share of the final return expected to be measured (won) at each age, as fitted
 then. A campaign launched since is expected to have won prior x cost x m(age now). Its
-interval comes from the same test made on the past: at every earlier month, the known triangle
-as it stood then projected each campaign, and what it had won ``since`` months later was
-compared with what was expected (log ratio, root mean square per age, as for the projection's
-intervals). A campaign below its interval is ``behind``, above ``ahead``; a campaign less than
-one whole month old, or that was already at the target, is not judged.
+interval is on the gain since then (what was won before is no evidence either way) and comes
+from the same test made on the past: at every earlier month, the known triangle as it stood
+then projected each campaign, and what it won in the ``since`` months after was compared with
+the gain expected (log ratio, root mean square per age, as for the projection's intervals). A
+campaign below its interval is ``behind``, above ``ahead``; a campaign less than one whole
+month old, or that was already at the target, is not judged.
 
 ``compare``: the change of each campaign's projected ROI since an earlier json export of
 ``project``, split in two. The current fit (development pattern and prior) applied to the
@@ -53,8 +54,9 @@ def _share(pattern: np.ndarray, ages) -> np.ndarray:
 
 
 def emergence_spread(projection: Projection, months: int) -> np.ndarray:
-    """Per age 0..target: root mean square of log((won ``months`` later + f) / (expected + f))
-    over the past cuts of the known triangle (f = 5% of cost); NaN with fewer than 5."""
+    """Per age 0..target: root mean square of log((gain + f) / (expected gain + f)) over the
+    past cuts of the known triangle, the gain being what was won in the ``months`` after a
+    cut (f = 5% of cost); NaN with fewer than 5."""
     known, fitted = projection.known, projection.fit
     assert known is not None and fitted is not None
     target = projection.target
@@ -86,7 +88,9 @@ def emergence_spread(projection: Projection, months: int) -> np.ndarray:
             s = np.clip(np.where(gone < 1, (now - gone) / (1 - gone), 1.0), 0, 1)
         expected = base + (np.maximum(guess, base) - base) * s
         floor = 0.05 * exposure[rows]
-        error = np.log((actual + floor) / (expected + floor))
+        # the gain since the cut against the gain expected: what a campaign won before is
+        # no evidence either way
+        error = np.log((np.maximum(actual - base, 0) + floor) / (expected - base + floor))
         for age in np.unique(a):  # at most target ages
             logs[age].append(error[a == age])
     out = np.full(target + 1, np.nan)
@@ -154,8 +158,8 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
     sd = np.where(np.isfinite(sd), sd, fallback)
     cost = np.nan_to_num(cost_now)
     floor = 0.05 * cost
-    low, high = reserving.lognormal_interval(expected + floor, sd, confidence)
-    low, high = np.maximum(low - floor, base), high - floor
+    low, high = reserving.lognormal_interval(expected - base + floor, sd, confidence)
+    low, high = base + np.maximum(low - floor, 0), base + np.maximum(high - floor, 0)
     actual = table_now["measured_return"].to_numpy()
     judged = ((age_now >= 1) & (age_then < target) & np.isfinite(expected)
               & (np.isfinite(ultimate_then)) & ((cost > 0) | existed))
