@@ -306,6 +306,12 @@ def test_readme_command_reference_matches_the_options():
     (["project", "--target", "0"], "--target: expected a positive number of months"),
     # the sample starts in 2023-01: a cut 30 months back has no 12 months of history
     (["project", "--backtest", "30"], "--backtest: nothing to backtest 30 months back"),
+    (["project", "--method", "chain_ladder", "--prior", "content=1.5"],
+     "--prior: the chain ladder uses no prior"),
+    (["chart", "--method", "chain_ladder", "--prior", "*=1", "--output", "x.svg"],
+     "--prior: the chain ladder uses no prior"),
+    (["project", "--cohort", "month", "--prior", "content=0.1"],
+     "--prior: a month cohort holds several channels"),
 ])
 def test_an_option_given_but_not_used_is_an_error(args, expected, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -230,6 +230,21 @@ class ProjectReport:
         return pd.concat([self.projection.table, self.comparison], axis=1)
 
 
+def _check_priors(priors: dict | None, method: str, cohort: str) -> None:
+    """A prior given but not used is an error: the chain ladder uses none, and a month cohort
+    holds several channels and campaigns (only a prior for every campaign, '*', applies)."""
+    if not priors:
+        return
+    if method == "chain_ladder":
+        raise InputError("the chain ladder uses no prior; give --method bf, cape_cod, "
+                         "benktander or auto to use one", option="priors")
+    named = sorted(name for name in priors if name != "*")
+    if cohort == "month" and named:
+        raise InputError(f"a month cohort holds several channels and campaigns: only a prior "
+                         f"for every campaign ('*=ROI') applies, not '{named[0][:40]}'",
+                         option="priors")
+
+
 def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                 data_through=None, cohort: str = "campaign", target: int | None = None,
                 confidence: float = 0.8, backtest_months: int = 0, method: str = "auto",
@@ -247,6 +262,7 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     if backtest_months < 0:
         raise InputError(f"expected months >= 0, got {backtest_months}",
                          option="backtest_months")
+    _check_priors(priors, method, cohort)
     previous = read_previous(compare) if compare is not None else None
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
@@ -295,6 +311,7 @@ def run_watch(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     """Actual vs expected: what each campaign has won by now against what the projection
     made ``since`` months ago expected (see :mod:`roiclock.monitor`): the ``roiclock watch``
     command."""
+    _check_priors(priors, method, "campaign")
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     target = max(settings.windows) if target is None else target
     inputs = load(spend, deals, touches, settings, as_of, strict, data_through)

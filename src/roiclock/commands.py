@@ -94,7 +94,8 @@ PERIOD_HELP = ("Always-on spend as cohorts: each campaign x month (or quarter) m
 BEHIND = 3  # watch: some campaign has fallen behind what its projection expected
 
 # The library's argument names that the command line spells otherwise.
-FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start": "--from"}
+FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start": "--from",
+         "priors": "--prior"}
 
 
 def flag(option: str) -> str:
