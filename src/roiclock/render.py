@@ -6,6 +6,7 @@ Immature cells show '…', never a number.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from .words import (
     as_of_text,
     finite,
     groups,
+    label,
     method_name,
     money,
     money_short,
@@ -62,7 +64,10 @@ def roi_table(report: Report) -> Table:
     by = report.by
     table = _table(f"ROI by {by} at months after launch ({report.settings.model} "
                    f"attribution, {report.settings.basis} basis)")
-    table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=28)
+    unpaid = "unpaid_return" in report.table and bool((report.table["unpaid_return"] > 0).any())
+    so_far = "roi_to_date" in report.table
+    width = 28 - 9 * so_far - 9 * unpaid  # room for the to-date and unpaid columns
+    table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=width)
     if by == "campaign":
         table.add_column("launch", no_wrap=True, min_width=10)
     else:
@@ -70,15 +75,13 @@ def roi_table(report: Report) -> Table:
     for w in report.settings.windows:
         table.add_column(f"{w} mo", justify="right", no_wrap=True, min_width=5)
     table.add_column("return", justify="right", no_wrap=True, min_width=9)
-    so_far = "roi_to_date" in report.table
     if so_far:  # cost and return so far, any age: not comparable across ages
-        table.add_column("to date", justify="right", no_wrap=True)
-    unpaid = "unpaid_return" in report.table and bool((report.table["unpaid_return"] > 0).any())
+        table.add_column("to date", justify="right", no_wrap=True, min_width=7)
     if unpaid:  # groups: the return of campaigns without cost, outside every ROI
         table.add_column("unpaid", justify="right", no_wrap=True)
     for name, rows in groups(report.table, by):
         first = rows.iloc[0]
-        cells = [str(name)]
+        cells = [label(str(name), width)]
         if by == "campaign":
             launch = first["launch"]
             cells.append(f"{launch:%Y-%m-%d}" if not pd.isna(launch) else "")
@@ -126,8 +129,8 @@ def bars(labels, values, text, width: int = BAR_WIDTH, low=None, high=None) -> T
     span = (high - low) or 1.0
     zero = int(round(-low / span * width))
     out = Text()
-    for label, value, note in zip(labels, values, text, strict=False):
-        out.append(f"{label} ")
+    for name, value, note in zip(labels, values, text, strict=False):
+        out.append(f"{name} ")
         if not np.isfinite(value):
             out.append(" " * zero + "|" + " " * (width - zero) + f" {note}\n")
             continue
@@ -220,9 +223,12 @@ def print_report(report: Report, console: Console, kpis: bool = False,
 
 
 def _spark(values) -> str:
-    values = np.nan_to_num(np.asarray(values, dtype="float64"))
-    index = np.clip(np.round(values * (len(SPARKS) - 1)), 0, len(SPARKS) - 1).astype(int)
-    return "".join(SPARKS[i] for i in index)
+    """A sparkline of values in 0..1; an unknown value is a blank, never the lowest bar."""
+    values = np.asarray(values, dtype="float64")
+    index = np.clip(np.round(np.nan_to_num(values) * (len(SPARKS) - 1)), 0,
+                    len(SPARKS) - 1).astype(int)
+    return "".join(SPARKS[i] if np.isfinite(v) else " " for i, v in zip(index, values,
+                                                                          strict=True))
 
 
 def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
@@ -271,9 +277,10 @@ def lag_table(result: LagReport, table_data: pd.DataFrame, by: str, width: int =
     for name in ("deals", "won", "open"):
         table.add_column(name, justify="right", no_wrap=True)
     for m in months:
-        table.add_column(f"{m} mo", justify="right", no_wrap=True)
-    table.add_column("median", justify="right", no_wrap=True)
-    table.add_column("won med", justify="right", no_wrap=True)
+        table.add_column(f"{m} mo", justify="right", no_wrap=True, min_width=len(f"{m} mo"))
+    table.add_column("median", justify="right", no_wrap=True, min_width=6)
+    if not by_period:  # (in csv/json either way)
+        table.add_column("won med", justify="right", no_wrap=True, min_width=7)
     # a curve column only on a wide terminal (one group gets its bars below instead)
     sparks = len(list(groups(table_data, by))) > 1 and result_width(table_data) <= width
     if sparks:
@@ -281,11 +288,11 @@ def lag_table(result: LagReport, table_data: pd.DataFrame, by: str, width: int =
     for name, rows in groups(table_data, by):
         first = rows.iloc[0]
         median, plain = first["median_days"], first["won_median_days"]
-        table.add_row(str(name), f"{first['deals']:,}", f"{first['won']:,}",
+        table.add_row(label(str(name), 24), f"{first['deals']:,}", f"{first['won']:,}",
                       f"{first['censored']:,}",
                       *[percent(v, signed=False) for v in rows[value]],
                       f"{median:.0f} d" if finite(median) else "-",
-                      f"{plain:.0f} d" if finite(plain) else "-",
+                      *([] if by_period else [f"{plain:.0f} d" if finite(plain) else "-"]),
                       *([_spark(rows[value] if not by_period else
                                 rows[value] / table_data[value].max())] if sparks else []))
     return table
@@ -345,7 +352,7 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
         else:
             interval = status.replace("_", " ")
         young = status != "mature"
-        table.add_row(str(row[key]), str(row["age_months"]), percent(roi_now),
+        table.add_row(label(str(row[key]), 18), str(row["age_months"]), percent(roi_now),
                       percent(row["projected_roi"]), interval,
                       money_short(row["measured_return"]),
                       money_short(row["pipeline_return"]) if young else "",
@@ -376,7 +383,8 @@ def compare_table(result: ProjectReport) -> Table:
     for _, row in data[data["change"].notna()].iterrows():
         if abs(row["change"]) < 5e-5:
             continue
-        table.add_row(str(row[key]), percent(row["previous_roi"]), percent(row["projected_roi"]),
+        table.add_row(label(str(row[key]), 24), percent(row["previous_roi"]),
+                      percent(row["projected_roi"]),
                       percent(row["change"]), percent(row["new_closes"]),
                       percent(row["factors"]))
     return table
@@ -421,7 +429,8 @@ def print_watch(result: WatchReport, console: Console, quiet: bool = False) -> N
         if row["status"] == "not judged":
             continue
         style = {"behind": "red", "ahead": "green"}.get(row["status"], "")
-        table.add_row(str(row[key]), str(row["age_months"]), money(row["expected_return"]),
+        table.add_row(label(str(row[key]), 24), str(row["age_months"]),
+                      money(row["expected_return"]),
                       f"{money_short(row['expected_low'])}..{money_short(row['expected_high'])}",
                       money(row["measured_return"]), Text(row["status"], style=style),
                       percent(row["projected_roi"]))
@@ -449,8 +458,8 @@ def print_validation(result: Validation, console: Console, quiet: bool = False) 
     for name in ("file", "read", "used", "rejected", "after as-of"):
         table.add_column(name, justify="left" if name == "file" else "right")
     for row in result.inputs.accounting.itertuples():
-        table.add_row(row.file, f"{row.read:,}", f"{row.used:,}", f"{row.rejected:,}",
-                      f"{row.after_as_of:,}")
+        table.add_row(label(Path(row.file).name, 28), f"{row.read:,}", f"{row.used:,}",
+                      f"{row.rejected:,}", f"{row.after_as_of:,}")
     console.print(table)
     if not result.reasons.empty:
         reasons = _table("Rejected rows by reason")
@@ -525,14 +534,18 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
                   "their removal effect per path through them (volume and age aside).",
                   style="dim")
     table = _table(f"Removal effects ({level})")
-    for name in (level, "removal effect", "share", "credited return", "by share of total"):
+    for name in (level, "effect", "share", "credited", "by share"):
         table.add_column(name, justify="left" if name == level else "right",
                          no_wrap=True, max_width=28 if name == level else None,
                          overflow="ellipsis")
     for row in result.table.itertuples(index=False):
-        table.add_row(str(row[0]), f"{row.removal_effect:.3f}", percent(row.share, signed=False),
-                      money(row.credited_return), money(row.global_return))
+        table.add_row(label(str(row[0]), 28), f"{row.removal_effect:.3f}",
+                      percent(row.share, signed=False), money(row.credited_return),
+                      money(row.global_return))
     console.print(table)
+    console.print("effect: removal effect; share: of the summed effects; credited: the return "
+                  "its per-deal credits add up to (what report uses); by share: all attributed "
+                  "return split by share, the textbook total.", style="dim")
     assert chain.paths is not None  # run_explain fits the chain with its tables
     paths = _table(f"Top {top} paths (of {len(chain.paths):,}; open deals count by their "
                    "chance to win)")

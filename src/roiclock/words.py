@@ -5,6 +5,8 @@ return numbers and this module words them.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -72,6 +74,25 @@ def money_short(x, missing: str = MISSING) -> str:
     if size < 9_950_000:
         return f"{x / 1_000_000:.1f}M"
     return f"{x / 1_000_000:.0f}M"
+
+
+PERIOD_SUFFIX = re.compile(r" (\d{4}-(?:\d{2}|Q\d))$")
+
+
+def label(name: str, width: int) -> str:
+    """A row label cut to ``width`` characters with an ellipsis, keeping a spend period at its
+    end (``Paid search b… 2024-03``): the part that tells cohorts apart.
+
+    >>> label("content always-on 2023-Q1", 20), label("Webinars", 20)
+    ('content alw… 2023-Q1', 'Webinars')
+    """
+    if len(name) <= width:
+        return name
+    period = PERIOD_SUFFIX.search(name)
+    if period is None or width < len(period.group(0)) + 2:
+        return name[: width - 1] + "…"
+    head = name[: period.start()]
+    return head[: width - len(period.group(0)) - 1] + "…" + period.group(0)
 
 
 def months(n: int) -> str:
