@@ -26,7 +26,14 @@ from .attribution import attribute
 from .config import Settings, load_settings
 from .loading import RawInputs, read_inputs
 from .markov import Chain
-from .mature import PORTFOLIO, by_month, campaign_windows, group_windows, maturity
+from .mature import (
+    PORTFOLIO,
+    by_month,
+    campaign_windows,
+    group_windows,
+    maturity,
+    with_periods,
+)
 from .mature import to_date as mature_to_date
 from .models import MODELS
 from .monitor import compare as compare_projection
@@ -158,7 +165,7 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     so_far = (mature_to_date(inputs, credits, settings, per_campaign, PORTFOLIO)
               if to_date else None)
     portfolio = group_windows(per_campaign, settings, PORTFOLIO)
-    channels = group_windows(per_campaign, settings, "channel")
+    channels = group_windows(with_periods(per_campaign, inputs), settings, "channel")
     step("Projecting young campaigns")
     projection = project(inputs, credits, settings, max(settings.windows), "campaign",
                          confidence, months, chain=chain)

@@ -538,7 +538,7 @@ def project(
     if result.backtest is not None and fmt in FORMATS:
         if backtest_output is not None:
             write_file(backtest_output, FORMATS[fmt](stamped(
-                result.backtest, result.backtest_as_of, result.inputs.data_through)))
+                result.backtest, result.inputs.as_of, result.inputs.data_through)))
         else:
             common.note(backtest_line(result))
 

@@ -265,6 +265,14 @@ def to_date(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
                          "unpaid_return_to_date": sums["unpaid_ret"]}).reset_index()
 
 
+def with_periods(per_campaign: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """With spend periods, each cohort's ``period`` (groups then add up per period too)."""
+    if inputs.cohorts is None:
+        return per_campaign
+    period = inputs.cohorts.set_index("campaign")["period"]
+    return per_campaign.assign(period=per_campaign["campaign"].map(period))
+
+
 def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
              by: str = "campaign", per_campaign: pd.DataFrame | None = None,
              with_to_date: bool = False) -> pd.DataFrame:
@@ -279,9 +287,7 @@ def maturity(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
         raise InputError(f"expected {', '.join(BY)}, got '{by}'", option="by")
     if per_campaign is None:
         per_campaign = campaign_windows(inputs, credits, settings)
-    if inputs.cohorts is not None:  # spend periods: each cohort's period, for groups too
-        period = inputs.cohorts.set_index("campaign")["period"]
-        per_campaign = per_campaign.assign(period=per_campaign["campaign"].map(period))
+    per_campaign = with_periods(per_campaign, inputs)
     if by == "campaign":
         per_campaign = per_campaign.copy()
         table = per_campaign

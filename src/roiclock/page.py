@@ -14,7 +14,7 @@ import pandas as pd
 from .api import Report
 from .chart import TITLE, image
 from .models import describe
-from .words import as_of_text, groups, method_name, money, percent
+from .words import as_of_text, groups, method_name, money, percent, to_date_line
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 2em auto; max-width: 60em;
@@ -116,6 +116,8 @@ def html(report: Report) -> str:
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in definitions.items())
     source = ("the sample data shipped with roiclock" if report.sample
               else escape(", ".join(report.inputs.accounting["file"])))
+    to_date = ("" if report.to_date is None else
+               f"<p>{escape(to_date_line(report.to_date, max(s.windows)))}</p>")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -127,8 +129,9 @@ def html(report: Report) -> str:
 <h1>roiclock: campaign ROI at the right time after launch</h1>
 <p class="headline">{escape(report.headline)}</p>
 <figure>{svg}</figure>
-<h2>ROI by channel</h2>
+<h2>ROI by channel{" and spend period" if report.inputs.period else ""}</h2>
 {_channel_table(report.channels, s.windows)}
+{to_date}
 <h2>Young campaigns: projected ROI at {projection.target} months</h2>
 {_projection_table(projection.table)}
 <h2>Definitions</h2>

@@ -252,6 +252,14 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
                            "[interval])", style="bold"))
         console.print(bars(labels, rows["share_of_wins"], notes, low=0.0, high=1.0))
         console.print(median_note(rows.iloc[0]), style="dim")
+    young = table_data.groupby(by, sort=False)["share_of_wins"].apply(lambda s: s.isna().all())
+    if "period" not in table_data and len(young) and young.any():
+        last = table_data["months"].max()
+        console.print(f"-: unknown. {int(young.sum()):,} of {len(young):,} group"
+                      f"{'s were' if len(young) != 1 else ' was'} not followed for {last} months "
+                      "since its first start, so its share of eventual wins and median are "
+                      "not known yet: ask fewer --months (csv/json keep win_probability up "
+                      "to its follow-up).", style="yellow")
     excluded = everything[everything["months"].isna()]
     for row in excluded.itertuples(index=False):
         console.print(f"Not in the table: {row[0].removeprefix('(no start: ').rstrip(')')}: "
