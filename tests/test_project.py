@@ -282,3 +282,16 @@ def test_watch_on_sample():
 def test_report_headline_has_projection():
     r = roiclock.run_report()
     assert "Projected at 12 months for" in r.headline and "80% interval" in r.headline
+
+
+def test_no_interval_rather_than_a_zero_width_one():
+    # the German example: one campaign older than US Webinar, so nothing measures how far off
+    # a projection runs: the interval is unknown (it was +823%..+823%)
+    from pathlib import Path
+
+    german = Path(__file__).parent / "data" / "german"
+    r = roiclock.run_project(german / "spend.csv", german / "deals.csv",
+                             config=german / "roiclock.yaml", as_of="2024-04-01")
+    row = r.table.set_index("campaign").loc["US Webinar"]
+    assert row["status"] == "projected" and np.isnan(row["interval_low"])
+    assert np.isnan(r.projection.portfolio()["interval_low"])

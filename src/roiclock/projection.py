@@ -720,8 +720,9 @@ def young(fitted: Fit, measured, pipeline, ages, exposure, method: str, confiden
     widen = np.where(count > 1, reserving.t_quantile(0.5 + confidence / 2, count - 1) / z, 1.0)
     low, high = reserving.lognormal_interval(np.maximum(projected, 0), log_sd * widen,
                                              confidence)
-    low = np.fmax(low, measured)  # what is won stays won
-    return projected, low, np.fmax(high, low), log_sd * widen
+    low = np.where(np.isfinite(low), np.fmax(low, measured), np.nan)  # won stays won
+    return projected, low, np.where(np.isfinite(high), np.fmax(high, low), np.nan), \
+        log_sd * widen
 
 
 def _spreads(fitted: Fit, ages, share, exposure, projected, target: int):

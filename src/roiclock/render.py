@@ -357,6 +357,8 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
         status = row["status"]
         if status == "projected" and finite(row["interval_low"]):
             interval = f"{percent(row['interval_low'])}..{percent(row['interval_high'])}"
+        elif status == "projected":
+            interval = "no interval"  # too little history to say how far off it may be
         else:
             interval = status.replace("_", " ")
         young = status != "mature"

@@ -181,9 +181,11 @@ def cape_cod_prior(latest, exposure, p, group, time=None, decay: float = 1.0) ->
         z_out = np.where((between > 0) & (mine_out > 0), mine_out / (mine_out + ratio), 0.0)
     elr_without = z_out * own_out + (1 - z_out) * local_out
     variance = z ** 2 * var_own + (1 - z) ** 2 * (var_local + between)
+    if not np.isfinite(within):  # one cohort per channel: no spread to estimate (not zero)
+        variance = np.full(n, np.nan)
     credibility = np.where(wc > 0, wc / (wc + ratio), 0.0) if between > 0 else np.zeros(n_groups)
     group_elr = credibility * np.nan_to_num(own) + (1 - credibility) * portfolio
-    return Prior(elr, names, group_elr, credibility, float(portfolio), float(s2),
+    return Prior(elr, names, group_elr, credibility, float(portfolio), float(within),
                  float(between), variance, elr_without)
 
 

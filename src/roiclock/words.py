@@ -194,6 +194,11 @@ def projection_sentence(projection: Projection) -> str:
         return f"Too little history to project ROI at {target} months."
     level = f"{projection.confidence:.0%}"
     what = "campaign" if projection.triangle.cohorts.name == "campaign" else "monthly cohort"
+    if not finite(total.get("interval_low")):
+        return (f"Projected at {target} months for {n} paid {what}{'s' if n != 1 else ''} "
+                f"(mature or projected) with {method_name(projection.method)}: "
+                f"{percent(total['roi'], missing='n/a')} (no {level} interval yet: too little "
+                "history to measure how far off such projections run).")
     return (f"Projected at {target} months for {n} paid {what}{'s' if n != 1 else ''} "
             f"(mature or projected) with {method_name(projection.method)}: "
             f"{percent(total['roi'], missing='n/a')} ({level} interval "
