@@ -69,15 +69,17 @@ def sample_paths() -> dict[str, Path]:
 
 
 def read(spend=None, deals=None, touches=None, settings: Settings | None = None,
-         need_spend: bool = True) -> RawInputs:
+         need_spend: bool | str = True) -> RawInputs:
     """Read the input files (the bundled sample data when no file is given). Without
-    ``need_spend``, a deals file alone will do (time to close from created dates, checks)."""
+    ``need_spend``, a deals file alone will do (time to close from created dates, checks);
+    a text ``need_spend`` says why spend is needed, for the error."""
     settings = settings or load_settings()
     if spend is None and deals is None and touches is None:
         paths = sample_paths()
         spend, deals, touches = paths["spend"], paths["deals"], paths["touches"]
     elif deals is None or (spend is None and need_spend):
-        raise InputError("give both a spend file and a deals file (or neither, for the sample)")
+        why = need_spend if isinstance(need_spend, str) else "(or neither, for the sample)"
+        raise InputError(f"give both a spend file and a deals file {why}")
     return read_inputs(spend, deals, touches, settings.columns)
 
 
@@ -92,7 +94,7 @@ def _validate(raw: RawInputs, settings: Settings, as_of=None, strict: bool = Fal
 
 def load(spend=None, deals=None, touches=None, settings: Settings | None = None,
          as_of=None, strict: bool = False, data_through=None,
-         need_spend: bool = True) -> Inputs:
+         need_spend: bool | str = True) -> Inputs:
     """Read and validate the inputs (the bundled sample data when no file is given).
 
     ``as_of``: the day whose data is not complete yet (default: the day after the data);
@@ -204,7 +206,9 @@ def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     deals' start."""
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     # from created dates, or with touches, no launch is needed: a deals file alone will do
-    need_spend = start != "created" and touches is None
+    need_spend = ("(the delay from launch needs the spend's launch dates; with a deals file "
+                  "alone, measure from the created date: --from created)"
+                  if start != "created" and touches is None else False)
     inputs = load(spend, deals, touches, settings, as_of, strict, data_through, need_spend)
     step("Estimating time to close")
     table = lag(inputs, settings, by, months, horizon_months, start, confidence,
