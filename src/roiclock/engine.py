@@ -119,7 +119,7 @@ class Engine:
         return credits, months_frame(results[1], last)
 
 
-def engine(value: str | Engine | None, spark_master: str | None = None) -> Engine:
+def resolve(value: str | Engine | None, spark_master: str | None = None) -> Engine:
     """An :class:`Engine` from a name (None: the default); ``spark_master`` only for spark."""
     if isinstance(value, Engine):
         return value
@@ -316,38 +316,35 @@ campaigns AS (
     WHERE k.campaign IN (SELECT campaign FROM spend UNION SELECT campaign FROM {table})),""",
 }
 
+# (the windows' ORDER BY says NULLS FIRST, BigQuery's default, or sqlglot would write an
+# explicit NULLS LAST that BigQuery refuses in a window; months is never NULL)
 BY_MONTH = """
 WITH
 {launches}
-cost_by_month AS (   -- spend by whole months since launch, -1 for before (capped)
-    SELECT campaign, m, SUM(amount) AS cost FROM (
-        SELECT s.campaign, CAST(s.amount AS DOUBLE) AS amount,
-               LEAST(GREATEST({spend_months}, -1), $last) AS m
-        FROM spend AS s JOIN campaigns AS c ON s.campaign = c.campaign) AS x
-    WHERE m < $last
-    GROUP BY campaign, m),
-return_by_day AS (
-    SELECT campaign, close_date, SUM("return") AS ret FROM {table}
+dated AS (           -- cost and return by day
+    SELECT campaign, date, CAST(amount AS DOUBLE) AS cost, CAST(0 AS DOUBLE) AS ret
+    FROM spend
+    UNION ALL
+    SELECT campaign, close_date, CAST(0 AS DOUBLE), SUM("return") FROM {table}
     GROUP BY campaign, close_date),
-return_by_month AS (
-    SELECT campaign, m, SUM(ret) AS ret FROM (
-        SELECT r.campaign, r.ret, LEAST(GREATEST({return_months}, -1), $last) AS m
-        FROM return_by_day AS r JOIN campaigns AS c ON r.campaign = c.campaign) AS x
-    WHERE m < $last
+monthly AS (         -- by whole months since launch (-1: before it; capped at $last)
+    SELECT campaign, m, SUM(cost) AS cost, SUM(ret) AS ret FROM (
+        SELECT d.campaign, d.cost, d.ret,
+               LEAST(GREATEST({months}, -1), $last) AS m
+        FROM dated AS d JOIN campaigns AS c ON d.campaign = c.campaign) AS x
     GROUP BY campaign, m),
 ages AS (SELECT * FROM (VALUES {ages}) AS k(months)),
 cells AS (           -- month k holds what is dated in month k - 1 (k = 0: before launch)
     SELECT c.campaign, c.channel, c.launch, k.months,
-           COALESCE(s.cost, CAST(0 AS DOUBLE)) AS cost,
-           COALESCE(r.ret, CAST(0 AS DOUBLE)) AS ret
+           COALESCE(x.cost, CAST(0 AS DOUBLE)) AS cost,
+           COALESCE(x.ret, CAST(0 AS DOUBLE)) AS ret
     FROM campaigns AS c CROSS JOIN ages AS k
-    LEFT JOIN cost_by_month AS s ON s.campaign = c.campaign AND s.m = k.months - 1
-    LEFT JOIN return_by_month AS r ON r.campaign = c.campaign AND r.m = k.months - 1)
+    LEFT JOIN monthly AS x ON x.campaign = c.campaign AND x.m = k.months - 1)
 SELECT campaign, channel, launch, months,
-       SUM(cost) OVER (PARTITION BY campaign ORDER BY months
+       SUM(cost) OVER (PARTITION BY campaign ORDER BY months NULLS FIRST
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
            * $cost_multiplier AS cost,
-       SUM(ret) OVER (PARTITION BY campaign ORDER BY months
+       SUM(ret) OVER (PARTITION BY campaign ORDER BY months NULLS FIRST
                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "return"
 FROM cells
 ORDER BY launch, campaign, months
@@ -392,15 +389,15 @@ def _texts(settings: Settings, last: int, touches: bool, cohorts: bool
     launches = LAUNCHES["cohorts" if cohorts else "touches" if touches else "deals"]
     grid = BY_MONTH.format(
         launches=launches.format(table=CREDITS_TABLE, none=NO_CHANNEL), table=CREDITS_TABLE,
-        spend_months=months_since("c.launch", "s.date"),
-        return_months=months_since("c.launch", "r.close_date"),
+        months=months_since("c.launch", "d.date"),
         ages=", ".join(f"({k})" for k in range(last + 1)))
     p_first, p_last = settings.position_first, settings.position_last
     ends = p_first + p_last
     no_middle_first = p_first / ends if ends > 0 else 0.5  # the same float operations as numpy
     shares = W_SHAPED if model == "w_shaped" else dict(settings.position_weights)
     values: dict[str, Any] = {
-        "lookback_days": int(settings.lookback_days), "last": int(last),
+        # age < lookback for whole days: the next whole day for a fractional lookback
+        "lookback_days": min(math.ceil(settings.lookback_days), 10**7), "last": int(last),
         "half_life_days": float(settings.half_life_days),
         "p_first": p_first, "p_last": p_last, "p_middle": 1 - ends,
         "nm_first": no_middle_first, "nm_last": 1 - no_middle_first,
@@ -463,16 +460,13 @@ def lint(tree: exp.Expression) -> exp.Expression:
 
 
 def _for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
-    """Each engine's own adaptation of a checked tree: DuckDB sums with FSUM (the same bits
-    on every run, however threads split the rows); Spark keeps the credits with CACHE TABLE
-    (a temporary view would be computed again by every statement that reads it)."""
+    """DuckDB's own adaptation of a checked tree: its sums are FSUM (compensated), the same
+    bits on every run however its threads split the rows."""
     from sqlglot import exp
 
     if dialect == "duckdb":
         return tree.transform(lambda node: exp.Anonymous(this="FSUM", expressions=[node.this])
                               if isinstance(node, exp.Sum) else node)
-    if dialect == "spark" and isinstance(tree, exp.Create):
-        return exp.Cache(this=tree.this, lazy=False, expression=tree.expression)
     return tree
 
 
@@ -625,10 +619,13 @@ def spark_session(master: str) -> Any:
                        .config("spark.ui.enabled", "false")
                        .config("spark.ui.showConsoleProgress", "false")
                        .config("spark.sql.session.timeZone", "UTC")
-                       .config("spark.sql.shuffle.partitions", "8")
                        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                        .getOrCreate())
             session.sparkContext.setLogLevel("ERROR")
+            # as many shuffle partitions as cores (Spark's 200 are for large clusters; on
+            # the sample, local[2] ran 2-3x faster with 2)
+            session.conf.set("spark.sql.shuffle.partitions",
+                             str(session.sparkContext.defaultParallelism))
     except Exception as exc:  # no Java, a master that cannot be reached, ...
         text = " ".join(str(exc).split())[:200]
         raise InputError(f"could not start Spark on {master}: {text}",
@@ -639,7 +636,9 @@ def spark_session(master: str) -> Any:
 
 def run_spark(texts: list[str], tables: dict[str, pa.Table], master: str) -> list[pa.Table]:
     """Run the statements on Spark over ``tables`` (as temporary views); the results of the
-    queries, in order. The cached credits and the views are dropped after."""
+    queries, in order. The credits view (``CREATE TEMPORARY VIEW``) is checkpointed as soon as
+    it is made: Spark would otherwise compute it again inside every query that reads it (a
+    cached table is not used inside a WITH query). The views are dropped after."""
     spark = spark_session(master)
     results = []
     try:
@@ -649,11 +648,13 @@ def run_spark(texts: list[str], tables: dict[str, pa.Table], master: str) -> lis
                 spark.createDataFrame(table).createOrReplaceTempView(name)
             for text in texts:
                 frame = spark.sql(text)
-                if not text.lstrip().upper().startswith("CACHE"):
+                if text.lstrip().upper().startswith("CREATE"):
+                    (spark.table(CREDITS_TABLE).localCheckpoint(eager=True)
+                     .createOrReplaceTempView(CREDITS_TABLE))
+                else:
                     results.append(frame.toArrow())
     finally:
-        spark.catalog.dropTempView(CREDITS_TABLE)  # uncaches it too
-        for name in tables:
+        for name in (CREDITS_TABLE, *tables):
             spark.catalog.dropTempView(name)
     return results
 
