@@ -32,6 +32,7 @@ same to the last bit from run to run, FSUM was in every run measured.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import warnings
@@ -473,14 +474,33 @@ def _for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
 def statements(settings: Settings, last: int, dialect: str = "duckdb", *,
                touches: bool = True, cohorts: bool = False) -> list[str]:
     """The plan in ``dialect`` (one of :data:`DIALECTS`): exactly what the engine runs."""
-    import sqlglot
-
     if dialect not in DIALECTS:
         raise InputError(f"expected one of {', '.join(DIALECTS)}, got '{dialect}'",
                          option="dialect")
-    return [_for_dialect(tree, dialect).sql(dialect=dialect, pretty=True,
-                                            unsupported_level=sqlglot.ErrorLevel.RAISE)
-            for tree in plan(settings, last, touches=touches, cohorts=cohorts)]
+    read = {name: getattr(settings, name) for name in PLAN_SETTINGS}
+    read["position_weights"] = tuple(sorted(read["position_weights"].items()))
+    return list(_statements(tuple(read.items()), int(last), dialect, touches, cohorts))
+
+
+# The settings the plan reads (the rest, columns, stages, priors, ..., act before or after it)
+PLAN_SETTINGS = ("model", "lookback_days", "half_life_days", "position_first",
+                 "position_last", "position_weights", "basis", "default_margin",
+                 "cost_multiplier")
+
+
+@functools.lru_cache(maxsize=64)
+def _statements(read: tuple, last: int, dialect: str, touches: bool, cohorts: bool
+                ) -> tuple[str, ...]:
+    """:func:`statements`, kept for settings alike (``read``: the :data:`PLAN_SETTINGS`;
+    sqlglot takes ~60 ms a plan, and a backtest or a watch runs several)."""
+    import sqlglot
+
+    values = dict(read)
+    values["position_weights"] = dict(values["position_weights"])
+    settings = Settings(**values)
+    return tuple(_for_dialect(tree, dialect).sql(dialect=dialect, pretty=True,
+                                                 unsupported_level=sqlglot.ErrorLevel.RAISE)
+                 for tree in plan(settings, last, touches=touches, cohorts=cohorts))
 
 
 def script(settings: Settings, last: int, dialect: str = "duckdb") -> str:
