@@ -261,20 +261,21 @@ won AS (
     FROM deals WHERE stage = 'won'),
 {eligible}
 {weighted}
-totals AS (SELECT deal_id, SUM(w) AS total FROM weighted GROUP BY deal_id),
+totals AS (           -- per won deal with an eligible touch: its weight, close, value
+    SELECT t.deal_id, t.total, w.close_date, w.value
+    FROM (SELECT deal_id, SUM(w) AS total FROM weighted GROUP BY deal_id) AS t
+    JOIN won AS w ON t.deal_id = w.deal_id),
 credited AS (        -- shares sum to 1 per deal; a campaign with no weight gets no row
     SELECT * FROM (
-        SELECT w.deal_id, w.campaign, w.w / t.total AS share
+        SELECT w.deal_id, w.campaign, t.close_date, t.value, w.w / t.total AS share
         FROM weighted AS w JOIN totals AS t ON w.deal_id = t.deal_id
         WHERE t.total > 0) AS x
     WHERE share > 0)
-SELECT c.deal_id, c.campaign, w.close_date, c.share, w.value * c.share AS "return"
-FROM credited AS c JOIN won AS w ON c.deal_id = w.deal_id
+SELECT deal_id, campaign, close_date, share, value * share AS "return" FROM credited
 UNION ALL            -- a won deal with no eligible touch: (unattributed), in full
 SELECT w.deal_id, '{unattributed}', w.close_date, CAST(1 AS DOUBLE), w.value
-FROM won AS w LEFT JOIN (SELECT DISTINCT deal_id FROM credited) AS c
-  ON w.deal_id = c.deal_id
-WHERE c.deal_id IS NULL
+FROM won AS w LEFT JOIN totals AS t ON w.deal_id = t.deal_id AND t.total > 0
+WHERE t.deal_id IS NULL
 """
 
 CREDITS_OUT = """
@@ -289,25 +290,27 @@ LAUNCHES = {
     "touches": """
 paid AS (SELECT campaign, MIN(channel) AS channel, MIN(date) AS launch FROM spend
          GROUP BY campaign),
+credited AS (        -- campaigns credited without spend (usually none)
+    SELECT DISTINCT c.campaign FROM {table} AS c LEFT JOIN paid AS p
+      ON c.campaign = p.campaign
+    WHERE p.campaign IS NULL),
 unpaid AS (
     SELECT t.campaign, '{none}' AS channel, MIN(t.touch_date) AS launch
-    FROM touches AS t
-    JOIN (SELECT DISTINCT campaign FROM {table}) AS c ON t.campaign = c.campaign
-    LEFT JOIN paid AS p ON t.campaign = p.campaign
-    WHERE p.campaign IS NULL
+    FROM touches AS t JOIN credited AS c ON t.campaign = c.campaign
     GROUP BY t.campaign),
 campaigns AS (SELECT campaign, channel, launch FROM paid
               UNION ALL SELECT campaign, channel, launch FROM unpaid),""",
     "deals": """
 paid AS (SELECT campaign, MIN(channel) AS channel, MIN(date) AS launch FROM spend
          GROUP BY campaign),
+credited AS (        -- campaigns credited without spend
+    SELECT DISTINCT c.campaign FROM {table} AS c LEFT JOIN paid AS p
+      ON c.campaign = p.campaign
+    WHERE p.campaign IS NULL),
 unpaid AS (
     SELECT d.campaign, '{none}' AS channel,
            MIN(COALESCE(d.created_date, d.close_date)) AS launch
-    FROM deals AS d
-    JOIN (SELECT DISTINCT campaign FROM {table}) AS c ON d.campaign = c.campaign
-    LEFT JOIN paid AS p ON d.campaign = p.campaign
-    WHERE p.campaign IS NULL
+    FROM deals AS d JOIN credited AS c ON d.campaign = c.campaign
     GROUP BY d.campaign),
 campaigns AS (SELECT campaign, channel, launch FROM paid
               UNION ALL SELECT campaign, channel, launch FROM unpaid),""",
@@ -696,9 +699,9 @@ def credits_frame(result: pa.Table, inputs: Inputs, settings: Settings) -> pd.Da
     rows = result.column("deal_id").to_numpy().astype("int64")
     codes = pc.index_in(result.column("campaign").cast(pa.string()),
                         value_set=pa.array(names, pa.string()))
-    codes = codes.to_numpy(zero_copy_only=False)
-    if len(codes) and np.isnan(np.asarray(codes, dtype="float64")).any():
+    if codes.null_count:
         raise AssertionError("the plan credited a campaign that is not in the inputs")
+    codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype="int64")
     close = result.column("close_date").cast(pa.timestamp("s")).to_numpy()
     credits = pd.DataFrame({
         "deal_id": inputs.deals["deal_id"].array.take(rows),
