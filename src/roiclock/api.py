@@ -152,6 +152,7 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     """
     runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
+    runner.check(settings)
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
     chain = _chain(inputs, settings)
@@ -249,6 +250,7 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     of ``project`` (path). ``engine``, ``spark_master``: see :func:`run_report`."""
     runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
+    runner.check(settings)
     target = max(settings.windows) if target is None else target
     if backtest_months < 0:
         raise InputError(f"expected months >= 0, got {backtest_months}",
@@ -305,6 +307,7 @@ def run_watch(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     command. ``engine``, ``spark_master``: see :func:`run_report`."""
     runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
+    runner.check(settings)
     target = max(settings.windows) if target is None else target
     inputs = load(spend, deals, touches, settings, as_of, strict, data_through)
     step("Attributing won deals to campaigns")

@@ -99,6 +99,12 @@ class Engine:
             raise InputError("expected a Spark master URL such as local[*]",
                              option="spark_master")
 
+    def check(self, settings: Settings) -> None:
+        """Refuse, before any work, a model the SQL plan does not have yet (markov)."""
+        if self.name != "numpy" and MODELS[settings.model].chain:
+            raise InputError(f"the {settings.model} model is not in the SQL plan yet: use "
+                             "--engine numpy", option="engine")
+
     def passes(self, inputs: Inputs, settings: Settings, last: int,
                chain: Chain | None = None) -> tuple[pd.DataFrame, ByMonth]:
         """The credits (:func:`roiclock.attribution.attribute`) and the campaign x month grid
@@ -106,9 +112,7 @@ class Engine:
         if self.name == "numpy":
             credits = attribute(inputs, settings, chain)
             return credits, by_month(inputs, credits, settings, last)
-        if MODELS[settings.model].chain:
-            raise InputError(f"the {settings.model} model is not in the SQL plan yet: use "
-                             "--engine numpy", option="engine")
+        self.check(settings)
         tables = input_tables(inputs)
         texts = statements(settings, last, self.name, touches=inputs.touches is not None,
                            cohorts=inputs.cohorts is not None)
