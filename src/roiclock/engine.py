@@ -35,6 +35,7 @@ import contextlib
 import functools
 import math
 import os
+import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -589,24 +590,43 @@ def input_tables(inputs: Inputs) -> dict[str, pa.Table]:
 
 def run_duckdb(texts: list[str], tables: dict[str, pa.Table]) -> list[pa.Table]:
     """Run the statements on a fresh in-process DuckDB over ``tables``; the results of the
-    queries, in order."""
+    queries, in order. DuckDB spills to a temporary folder of its own (removed after); under
+    an address-space limit (``ulimit -v``) it runs on one thread within a quarter of it, and
+    running out is a MemoryError (the command's one-line "out of memory")."""
     import duckdb
 
-    con = duckdb.connect()
+    with tempfile.TemporaryDirectory(prefix="roiclock-duckdb-") as spill:
+        con = duckdb.connect(config={"temp_directory": spill, **_duckdb_limits()})
+        try:
+            for name, table in tables.items():
+                con.register(name, table)
+            results = []
+            for text in texts:
+                if text.lstrip().upper().startswith("CREATE"):
+                    con.execute(text)
+                else:
+                    relation = con.sql(text)
+                    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+                    results.append(fetch())
+            return results
+        except duckdb.OutOfMemoryException as exc:
+            raise MemoryError(" ".join(str(exc).split())[:200]) from None
+        finally:
+            con.close()
+
+
+def _duckdb_limits() -> dict[str, Any]:
+    """DuckDB's threads and memory under an address-space limit (none without one: DuckDB's
+    defaults, all cores and 80% of the memory)."""
     try:
-        for name, table in tables.items():
-            con.register(name, table)
-        results = []
-        for text in texts:
-            if text.lstrip().upper().startswith("CREATE"):
-                con.execute(text)
-            else:
-                relation = con.sql(text)
-                fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
-                results.append(fetch())
-        return results
-    finally:
-        con.close()
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return {}
+    if soft == resource.RLIM_INFINITY:
+        return {}
+    return {"threads": 1, "memory_limit": f"{max(soft // 4 >> 20, 64)}MB"}
 
 
 @contextlib.contextmanager
