@@ -1,16 +1,17 @@
 """Benchmark roiclock against the floor, a notebook baseline and DuckDB; writes RESULTS.md.
 
-    pip install '.[bench]'
+    pip install '.[bench]'               # (duckdb itself is a dependency of roiclock)
     python bench/run.py                  # 100k, 1M and 10M touches (generated if missing)
     python bench/run.py --sizes 100k,1m  # a quicker run
 
 Each measurement runs in its own process; time is wall clock and memory the process's peak
 RSS (from os.wait4). (a) floor: pyarrow reads the three CSVs and nothing else. (b) `roiclock
 report` end to end (start-up, read, validate, attribute, windows, projection, CSV written)
-for each model. (c) a notebook-style pandas baseline: groupby-apply per deal for linear
-attribution, then the four windows (run up to 1M touches; 10M is extrapolated linearly from
-1M and marked so). (d) one DuckDB SQL query doing linear attribution and four windows
-straight from the CSVs. The run also checks that DuckDB's ROI equals roiclock's.
+for each model, and for linear with ``--engine duckdb`` too. (c) a notebook-style pandas
+baseline: groupby-apply per deal for linear attribution, then the four windows (run up to 1M
+touches; 10M is extrapolated linearly from 1M and marked so). (d) one DuckDB SQL query doing
+linear attribution and four windows straight from the CSVs. The run also checks that DuckDB's
+ROI equals roiclock's, and the DuckDB engine's the numpy one's.
 """
 
 from __future__ import annotations
@@ -125,17 +126,18 @@ def ensure_data(name: str, n: int) -> Path:
     return folder
 
 
-def roiclock_args(folder: Path, model: str, out: Path) -> list[str]:
+def roiclock_args(folder: Path, model: str, out: Path, engine: str = "numpy") -> list[str]:
     return [sys.executable, "-m", "roiclock", "report", "--spend", str(folder / "spend.csv"),
             "--deals", str(folder / "deals.csv"), "--touches", str(folder / "touches.csv"),
-            "--model", model, "--format", "csv", "--output", str(out), "--quiet"]
+            "--model", model, "--format", "csv", "--output", str(out), "--quiet",
+            "--engine", engine]
 
 
 def agreement(roiclock_csv: Path, duckdb_csv: Path) -> float:
     """Largest ROI difference between roiclock (linear) and DuckDB on mature windows."""
     ours = pd.read_csv(roiclock_csv)
     ours = ours[ours["mature"].astype(str).str.lower() == "true"]
-    theirs = pd.read_csv(duckdb_csv)
+    theirs = pd.read_csv(duckdb_csv)[["campaign", "window_months", "roi"]]
     both = ours.merge(theirs, on=["campaign", "window_months"], suffixes=("", "_duckdb"))
     if both.empty:
         return float("nan")
@@ -154,6 +156,10 @@ def run(sizes: list[str], repeat: int) -> list[dict]:
             out = scratch / f"{name}-{model}.csv"
             row[f"{model}_s"], row[f"{model}_mb"] = best_of(roiclock_args(folder, model, out),
                                                             repeat)
+        engine_out = scratch / f"{name}-linear-duckdb-engine.csv"
+        row["engine_s"], row["engine_mb"] = best_of(
+            roiclock_args(folder, "linear", engine_out, "duckdb"), repeat)
+        row["engine_roi_diff"] = agreement(scratch / f"{name}-linear.csv", engine_out)
         duck_out = scratch / f"{name}-duckdb.csv"
         row["duckdb_s"], row["duckdb_mb"] = best_of(
             [sys.executable, "-c", DUCKDB, str(folder), str(duck_out)], repeat)
@@ -186,28 +192,33 @@ def markdown(rows: list[dict], repeat: int) -> str:
              f"Python {platform.python_version()}, pandas {pd.__version__}. Best of "
              f"{repeat} runs; memory is each process's peak RSS.", "",
              "## Seconds (and ratio to the floor)", "",
-             "| size | floor | " + " | ".join(MODELS) + " | DuckDB | notebook |",
-             "|---" * (len(MODELS) + 4) + "|"]
+             "| size | floor | " + " | ".join(MODELS) + " | linear, --engine duckdb | "
+             "DuckDB | notebook |",
+             "|---" * (len(MODELS) + 5) + "|"]
     for r in rows:
         cells = [f"{r[f'{m}_s']:.2f} ({r[f'{m}_s'] / r['floor_s']:.1f}x)" for m in MODELS]
         note = "" if r["notebook_note"] == "measured" else " (extrapolated)"
         lines.append(f"| {r['size']} | {r['floor_s']:.2f} | " + " | ".join(cells)
-                     + f" | {r['duckdb_s']:.2f} | {r['notebook_s']:.1f}{note} |")
+                     + f" | {r['engine_s']:.2f} ({r['engine_s'] / r['floor_s']:.1f}x) | "
+                     f"{r['duckdb_s']:.2f} | {r['notebook_s']:.1f}{note} |")
     lines += ["", "## Peak memory, MB (and ratio to the floor)", "",
-              "| size | floor | " + " | ".join(MODELS) + " | DuckDB |",
-              "|---" * (len(MODELS) + 3) + "|"]
+              "| size | floor | " + " | ".join(MODELS) + " | linear, --engine duckdb | DuckDB |",
+              "|---" * (len(MODELS) + 4) + "|"]
     for r in rows:
         cells = [f"{r[f'{m}_mb']:.0f} ({r[f'{m}_mb'] / r['floor_mb']:.1f}x)" for m in MODELS]
         lines.append(f"| {r['size']} | {r['floor_mb']:.0f} | " + " | ".join(cells)
-                     + f" | {r['duckdb_mb']:.0f} |")
+                     + f" | {r['engine_mb']:.0f} ({r['engine_mb'] / r['floor_mb']:.1f}x) | "
+                     f"{r['duckdb_mb']:.0f} |")
     lines += ["", "## Against the targets (linear model)", "",
               "| size | report / floor time | report / floor RSS | notebook / report | "
-              "report / DuckDB | ROI max difference vs DuckDB |", "|---|---|---|---|---|---|"]
+              "report / DuckDB | ROI max difference vs DuckDB | ROI max difference, "
+              "--engine duckdb vs numpy |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['size']} | {r['linear_s'] / r['floor_s']:.1f}x | "
                      f"{r['linear_mb'] / r['floor_mb']:.2f}x | "
                      f"{r['notebook_s'] / r['linear_s']:.0f}x | "
-                     f"{r['linear_s'] / r['duckdb_s']:.2f}x | {r['roi_diff']:.1e} |")
+                     f"{r['linear_s'] / r['duckdb_s']:.2f}x | {r['roi_diff']:.1e} | "
+                     f"{r['engine_roi_diff']:.1e} |")
     return "\n".join(lines) + "\n"
 
 

@@ -263,7 +263,8 @@ def test_help_and_version_load_no_heavy_library():
     for args in (["--help"], ["--version"]):
         code = ("import sys; from roiclock.cli import app\n"
                 "try:\n    app(args, prog_name='roiclock')\nexcept SystemExit:\n    pass\n"
-                "heavy = [m for m in ('pandas', 'pyarrow', 'numpy', 'matplotlib') "
+                "heavy = [m for m in ('pandas', 'pyarrow', 'numpy', 'matplotlib', 'duckdb', "
+                "'sqlglot', 'pyspark') "
                 "if m in sys.modules]\nassert not heavy, heavy")
         result = subprocess.run([sys.executable, "-c", f"args = {args!r}\n" + code],
                                 capture_output=True, text=True, check=False)

@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _WHERE = {
     **dict.fromkeys(["Explanation", "LagReport", "ProjectReport", "Report", "Validation", "load",
                      "read", "run_explain", "run_lag", "run_project", "run_report",
-                     "run_validate", "run_watch", "sample_paths", "WatchReport"], "api"),
+                     "run_sql", "run_validate", "run_watch", "sample_paths", "WatchReport"], "api"),
     "attribute": "attribution",
     "Settings": "config", "load_settings": "config",
     "to_csv": "export", "to_json": "export",
@@ -38,7 +38,7 @@ _WHERE = {
 __all__ = ["Explanation", "Inputs", "InputError", "LagReport", "MODELS", "ProjectReport",
            "Report", "Settings", "Validation", "attribute", "backtest", "campaigns", "develop",
            "headline", "lag", "load", "load_settings", "maturity", "project", "read",
-           "run_explain", "run_lag", "run_project", "run_report", "run_validate",
+           "run_explain", "run_lag", "run_project", "run_report", "run_sql", "run_validate",
            "sample_paths", "to_csv", "to_json", "triangle", "validate", "__version__"]
 
 
@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         run_lag,
         run_project,
         run_report,
+        run_sql,
         run_validate,
         sample_paths,
     )

@@ -24,16 +24,10 @@ import pandas as pd
 from . import markov
 from .attribution import attribute
 from .config import Settings, load_settings
+from .engine import DIALECTS, Engine, resolve, script
 from .loading import RawInputs, read_inputs
 from .markov import Chain
-from .mature import (
-    PORTFOLIO,
-    by_month,
-    campaign_windows,
-    group_windows,
-    maturity,
-    with_periods,
-)
+from .mature import PORTFOLIO, campaign_windows, group_windows, maturity, with_periods
 from .mature import to_date as mature_to_date
 from .models import MODELS
 from .monitor import compare as compare_projection
@@ -148,20 +142,24 @@ class Report:
 def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
                data_through=None, by: str = "campaign", confidence: float = 0.8,
                period: str | None = None, to_date: bool = False, strict: bool = False,
-               progress: Progress | None = None, **overrides: Any) -> Report:
+               progress: Progress | None = None, engine: str | Engine | None = None,
+               spark_master: str | None = None, **overrides: Any) -> Report:
     """Load, validate, attribute and measure: the ``roiclock report`` command.
 
     ``overrides`` are settings (model, windows, basis, lookback_days, ...) over ``config``;
     ``period`` (month or quarter) measures campaigns as spend cohorts (:mod:`roiclock.periods`);
-    ``to_date`` adds cost and return so far (any age) to every row.
+    ``to_date`` adds cost and return so far (any age) to every row. ``engine`` (numpy,
+    duckdb or spark; :mod:`roiclock.engine`) computes the credits and the campaign x month
+    grid; ``spark_master`` is Spark's (default ``local[*]``).
     """
+    runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
+    runner.check(settings)
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
     chain = _chain(inputs, settings)
-    credits = attribute(inputs, settings, chain)
+    credits, months = runner.passes(inputs, settings, max(settings.windows), chain)
     step("Measuring the windows")
-    months = by_month(inputs, credits, settings, max(settings.windows))
     per_campaign = campaign_windows(inputs, credits, settings, months)
     table = maturity(inputs, credits, settings, by, per_campaign, with_to_date=to_date)
     so_far = (mature_to_date(inputs, credits, settings, per_campaign, PORTFOLIO)
@@ -261,14 +259,17 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
                 confidence: float = 0.8, backtest_months: int = 0, method: str = "auto",
                 priors: dict | None = None, compare=None, period: str | None = None,
                 strict: bool = False, progress: Progress | None = None,
+                engine: str | Engine | None = None, spark_master: str | None = None,
                 **overrides: Any) -> ProjectReport:
     """Project every cohort's return and ROI to ``target`` months (default: the largest
     window) with ``method`` (see :mod:`roiclock.projection`); ``priors``: expected ROI by
     channel or campaign (default: the config's ``priors``). With ``backtest_months`` K, also
     project from the data as it stood K, K+3 and K+6 months before as-of, with each method,
     and compare with the return at the target seen since. ``compare``: an earlier json export
-    of ``project`` (path)."""
+    of ``project`` (path). ``engine``, ``spark_master``: see :func:`run_report`."""
+    runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
+    runner.check(settings)
     target = max(settings.windows) if target is None else target
     if backtest_months < 0:
         raise InputError(f"expected months >= 0, got {backtest_months}",
@@ -278,15 +279,16 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
     chain = _chain(inputs, settings)
-    credits = attribute(inputs, settings, chain)
+    credits, months = runner.passes(inputs, settings, target, chain)
     step("Projecting")
-    projection = project(inputs, credits, settings, target, cohort, confidence, None, method,
+    projection = project(inputs, credits, settings, target, cohort, confidence, months, method,
                          priors, chain)
     table, pairs, cuts = None, None, []
     if backtest_months:
         step(f"Backtesting from {backtest_months} months back")
         table, pairs, cuts = backtest(inputs, credits, settings, backtest_months, target,
-                                      cohort, confidence, priors, chain)
+                                      cohort, confidence, priors, chain, months=months,
+                                      engine=runner)
     comparison = compare_projection(projection, previous) if previous is not None else None
     return ProjectReport(settings, inputs, projection, table, cuts[0] if cuts else None,
                          sample, tuple(cuts), pairs, comparison)
@@ -318,20 +320,23 @@ def run_watch(spend=None, deals=None, touches=None, config=None, *, as_of=None,
               data_through=None, since: int = 3, target: int | None = None,
               confidence: float = 0.95,
               method: str = "auto", priors: dict | None = None, strict: bool = False,
-              progress: Progress | None = None, **overrides: Any) -> WatchReport:
+              progress: Progress | None = None, engine: str | Engine | None = None,
+              spark_master: str | None = None, **overrides: Any) -> WatchReport:
     """Actual vs expected: what each campaign has won by now against what the projection
     made ``since`` months ago expected (see :mod:`roiclock.monitor`): the ``roiclock watch``
-    command."""
+    command. ``engine``, ``spark_master``: see :func:`run_report`."""
     _check_priors(priors, method, "campaign")
+    runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
+    runner.check(settings)
     target = max(settings.windows) if target is None else target
     inputs = load(spend, deals, touches, settings, as_of, strict, data_through)
     step("Attributing won deals to campaigns")
     chain = _chain(inputs, settings)
-    credits = attribute(inputs, settings, chain)
+    credits, months = runner.passes(inputs, settings, target, chain)
     step("Comparing with the projection made earlier")
     table, now, then, when = watch(inputs, credits, settings, since, target, confidence,
-                                   method, priors, chain)
+                                   method, priors, chain, months, runner)
     return WatchReport(settings, inputs, table, now, then, when, since, confidence, sample)
 
 
@@ -387,3 +392,15 @@ def run_explain(spend=None, deals=None, touches=None, config=None, *, as_of=None
     chain = markov.chain(inputs, settings, tables=True)
     table = markov.explanation(chain, inputs, settings, attribute(inputs, settings, chain))
     return Explanation(settings, inputs, chain, table, sample)
+
+
+def run_sql(dialect: str = "duckdb", config=None, **overrides: Any) -> str:
+    """The SQL plan of the row-level passes (credits, the campaign x month grid) in
+    ``dialect`` (one of duckdb, spark, postgres, snowflake, bigquery), over input tables
+    named spend, deals and touches: the ``roiclock sql`` command. It is what ``engine='duckdb'``
+    (or spark) runs; ``overrides`` are settings (model, windows, lookback_days, ...)."""
+    if dialect not in DIALECTS:
+        raise InputError(f"expected one of {', '.join(DIALECTS)}, got '{dialect}'",
+                         option="dialect")
+    settings = load_settings(config, **overrides)
+    return script(settings, max(settings.windows), dialect)

@@ -39,6 +39,8 @@ COMMANDS = {
     "validate": "Check the inputs: rows read, used, rejected by reason, after as-of.",
     "chart": "The ROI curve as an image: --output roi.png or roi.svg.",
     "explain": "Why the Markov model credits what it does: removal effects and top paths.",
+    "sql": "The SQL plan of the row-level passes (credits, the campaign x month grid), for a "
+           "warehouse or dbt.",
 }
 
 

@@ -29,12 +29,14 @@ from .api import (
     run_lag,
     run_project,
     run_report,
+    run_sql,
     run_validate,
     run_watch,
     sample_paths,
 )
 from .chart import TITLE, image
 from .config import BASES, MAX_MONTHS
+from .engine import DEFAULT_ENGINE, DEFAULT_SPARK_MASTER, DIALECTS, ENGINES
 from .export import FORMATS, stamped, write_atomic
 from .mature import BY
 from .models import MODELS
@@ -77,6 +79,8 @@ if TYPE_CHECKING:  # members made from the registries at import time are opaque 
     Preset = Any
     Period = Any
     Method = Any
+    EngineName = Any
+    Dialect = Any
 else:
     Format = _choices("Format", ("table", *FORMATS))
     Model = _choices("Model", MODELS)
@@ -88,14 +92,29 @@ else:
     Preset = _choices("Preset", PRESETS)
     Period = _choices("Period", PERIODS)
     Method = _choices("Method", METHODS)
+    EngineName = _choices("EngineName", ENGINES)
+    Dialect = _choices("Dialect", DIALECTS)
 
 PERIOD_HELP = ("Always-on spend as cohorts: each campaign x month (or quarter) measured from "
                "the first day of its period.")
+ENGINE_HELP = ("Where credits and the campaign x month grid are computed: numpy | duckdb (SQL "
+               "in process) | spark (roiclock[spark]).")
+SPARK_MASTER_HELP = f"Spark master URL for --engine spark (default {DEFAULT_SPARK_MASTER})."
 BEHIND = 3  # watch: some campaign has fallen behind what its projection expected
 
 # The library's argument names that the command line spells otherwise.
 FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start": "--from",
          "priors": "--prior"}
+
+
+def engine_option() -> Any:
+    """--engine (report, project, watch, chart)."""
+    return typer.Option(getattr(EngineName, DEFAULT_ENGINE), help=ENGINE_HELP)
+
+
+def spark_master_option() -> Any:
+    """--spark-master (with --engine spark)."""
+    return typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP)
 
 
 def flag(option: str) -> str:
@@ -451,12 +470,15 @@ def report(
     period: Period | None = typer.Option(None, help=PERIOD_HELP),
     to_date: bool = typer.Option(False, "--to-date", help="Also cost and return so far, any "
                                                          "age (not comparable across ages)."),
+    engine: EngineName = engine_option(),
+    spark_master: str | None = spark_master_option(),
 ) -> None:
     """ROI of each campaign (or channel, or the portfolio) at windows after launch."""
     if kpis and common.format.value in FORMATS:
         raise InputError("--kpis: csv and json always carry the leading indicators; --kpis "
                          "adds them to the table view")
-    result = common.run(run_report, by=by.value, period=_value(period), to_date=to_date)
+    result = common.run(run_report, by=by.value, period=_value(period), to_date=to_date,
+                        engine=engine.value, spark_master=spark_master)
     fallback = fallback_note(result.credits.attrs.get("position_fallback", 0),
                              result.settings.model)
     if fallback:
@@ -516,6 +538,8 @@ def project(
     compare: str | None = typer.Option(
         None, help="An earlier 'project --format json' export: explain what changed."),
     period: Period | None = typer.Option(None, help=PERIOD_HELP),
+    engine: EngineName = engine_option(),
+    spark_master: str | None = spark_master_option(),
 ) -> None:
     """Projected final return and ROI of young cohorts: measured, open pipeline and future,
     with an interval checked against the past."""
@@ -531,7 +555,8 @@ def project(
     result = common.run(run_project, cohort=cohort.value, target=target,
                         confidence=confidence, backtest_months=backtest, method=method.value,
                         priors=parse_priors(prior), compare=_path(compare),
-                        period=_value(period))
+                        period=_value(period), engine=engine.value,
+                        spark_master=spark_master)
     common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet),
                    result.inputs)
     fmt = common.format.value
@@ -553,6 +578,8 @@ def watch(
     confidence: float = typer.Option(0.95, help="Interval level of what was expected."),
     method: Method = typer.Option(Method.auto, help=METHOD_HELP),
     prior: str | None = typer.Option(None, help=PRIOR_HELP),
+    engine: EngineName = engine_option(),
+    spark_master: str | None = spark_master_option(),
 ) -> None:
     """Actual vs expected: each campaign's return so far against its projection. What it has
     won by now against what the projection from --since months ago expected; exit code 3
@@ -562,7 +589,8 @@ def watch(
     check_number(since, "since", f"a positive number of months (at most {MAX_MONTHS})", 1,
                  MAX_MONTHS, low_open=False)
     result = common.run(run_watch, since=since, target=target, confidence=confidence,
-                        method=method.value, priors=parse_priors(prior))
+                        method=method.value, priors=parse_priors(prior), engine=engine.value,
+                        spark_master=spark_master)
     common.deliver(result.table, lambda c: print_watch(result, c, quiet=common.quiet),
                    result.inputs)
     if result.behind:
@@ -591,6 +619,8 @@ def chart(
     period: Period | None = typer.Option(None, help=PERIOD_HELP),
     method: Method = typer.Option(Method.auto, help=METHOD_HELP),
     prior: str | None = typer.Option(None, help=PRIOR_HELP),
+    engine: EngineName = engine_option(),
+    spark_master: str | None = spark_master_option(),
 ) -> None:
     """The ROI curve as an image: --output roi.png or roi.svg. Measured solid, projected
     dashed with its interval band, break-even and the month most marketers measure."""
@@ -602,7 +632,8 @@ def chart(
     _check_target(target)
     check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
     result = common.run(run_project, target=target, confidence=confidence,
-                        method=method.value, priors=parse_priors(prior), period=_value(period))
+                        method=method.value, priors=parse_priors(prior), period=_value(period),
+                        engine=engine.value, spark_master=spark_master)
     projection = result.projection
     write_file(output, image(projection.curve, TITLE, projection.confidence,
                              output.suffix.lower().lstrip("."), projection.method))
@@ -635,3 +666,27 @@ def explain(
     common.deliver(result.table,
                    lambda c: print_explanation(result, c, top=top, quiet=common.quiet),
                    result.inputs)
+
+
+@command("sql")
+def sql_command(
+    common: Common,
+    dialect: Dialect = typer.Option(Dialect.duckdb, help="SQL dialect: duckdb and spark are "
+                                                         "executed in the tests, the others "
+                                                         "only transpiled."),
+    lookback_days: int | None = typer.Option(None, "--lookback-days",
+                                             help="Days a touch stays eligible (default: "
+                                                  "the config's, 730)."),
+) -> None:
+    """The SQL plan of the row-level passes (credits, the campaign x month grid), for a
+    warehouse or dbt: input tables spend, deals and touches as parameters."""
+    common.unused("sql prints the plan; it reads no input (the tables spend, deals and "
+                  "touches are its parameters)", "spend", "deals", "touches", "preset",
+                  "as_of", "data_through", "rejects")
+    common.unused("sql prints SQL text", "format")
+    if common.strict:
+        raise InputError("--strict: sql reads no input, so it rejects nothing")
+    text = run_sql(dialect.value, config=_path(common.config), model=_value(common.model),
+                   windows=parse_months(common.windows), basis=_value(common.basis),
+                   lookback_days=lookback_days)
+    _emit(text, common.output)

@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 
 from . import reserving
-from .attribution import attribute
 from .config import Settings
+from .engine import Engine
 from .frames import take
 from .markov import Chain
-from .mature import by_month, roi
+from .mature import ByMonth, by_month, roi
 from .pipeline import snapshot
 from .projection import Projection, estimate, project, ultimate
 from .schema import InputError
@@ -108,24 +108,28 @@ def emergence_spread(projection: Projection, months: int) -> np.ndarray:
 
 def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int = 3,
           target: int = 12, confidence: float = 0.8, method: str = "auto",
-          priors: dict | None = None, chain: Chain | None = None
+          priors: dict | None = None, chain: Chain | None = None,
+          months: ByMonth | None = None, engine: Engine | None = None
           ) -> tuple[pd.DataFrame, Projection, Projection, pd.Timestamp]:
     """Actual vs expected emergence of every campaign (see the module docstring): the table,
-    the projections now and ``since`` months ago, and that date."""
+    the projections now and ``since`` months ago, and that date. ``months``: the grid now (to
+    at least ``target``; saves its pass); ``engine`` runs the passes on the earlier data."""
     if isinstance(since, bool) or not isinstance(since, (int, np.integer)) or since < 1:
         raise InputError(f"expected a positive number of months, got {since}", option="since")
     if method == "chain_ladder":
         raise InputError("watch needs a method with a prior (bf, cape_cod, benktander, auto): "
                          "the chain ladder expects nothing of a campaign with no return yet",
                          option="method")
-    months = by_month(inputs, credits, settings, target)
+    if months is None or months.last < target:
+        months = by_month(inputs, credits, settings, target)
     now = project(inputs, credits, settings, target, "campaign", confidence, months, method,
                   priors, chain)
     when = (inputs.as_of - pd.DateOffset(months=since)).normalize()
     earlier = snapshot(inputs, when)
-    earlier_credits = attribute(earlier, settings, chain)
+    earlier_credits, earlier_months = (engine or Engine()).passes(earlier, settings, target,
+                                                                  chain)
     then = project(earlier, earlier_credits, settings, target, "campaign", confidence,
-                   by_month(earlier, earlier_credits, settings, target), method, priors, chain)
+                   earlier_months, method, priors, chain)
     assert then.fit is not None and now.fit is not None
     table_now, table_then = now.table, then.table
     key = table_now.columns[0]

@@ -49,8 +49,8 @@ import numpy as np
 import pandas as pd
 
 from . import reserving
-from .attribution import attribute
 from .config import Settings
+from .engine import Engine
 from .frames import months_since, positions
 from .markov import Chain
 from .mature import ByMonth, by_month, roi
@@ -808,17 +808,19 @@ def backtest_cuts(as_of: pd.Timestamp, months: int, first_launch, target: int,
 def backtest_pairs(inputs: Inputs, credits: pd.DataFrame, settings: Settings, cuts,
                    target: int, cohort: str = "campaign", confidence: float = 0.8,
                    methods=BACKTEST_METHODS, priors: dict | None = None,
-                   chain: Chain | None = None) -> pd.DataFrame:
+                   chain: Chain | None = None, months: ByMonth | None = None,
+                   engine: Engine | None = None) -> pd.DataFrame:
     """Project from the data as it stood at each cut (:func:`roiclock.pipeline.snapshot`) and
     compare with the return at the target that the full data shows: one row per cut, method
     and cohort that was 1..target-1 months old then and has reached the target now.
-    ``measured`` is the early measurement itself (what was won by then)."""
-    now = triangle(inputs, credits, settings, target, cohort)
+    ``measured`` is the early measurement itself (what was won by then). ``months``: the
+    grid of the full data (saves its pass); ``engine`` runs the passes at each cut."""
+    now = triangle(inputs, credits, settings, target, cohort, months)
     parts = []
     for cut in cuts:  # a few cut dates; each is a full projection
         then_inputs = snapshot(inputs, cut)
-        then_credits = attribute(then_inputs, settings, chain)
-        months = by_month(then_inputs, then_credits, settings, target)
+        then_credits, months = (engine or Engine()).passes(then_inputs, settings, target,
+                                                           chain)
         known = known_triangle(then_inputs, then_credits, settings, target, cohort, months,
                                chain)
         for method in methods:  # four methods
@@ -889,9 +891,9 @@ def _backtest_row(method: str, ages: str, pairs: pd.DataFrame) -> dict:
 def backtest(inputs: Inputs, credits: pd.DataFrame, settings: Settings, months_back: int,
              target: int, cohort: str = "campaign", confidence: float = 0.8,
              priors: dict | None = None, chain: Chain | None = None, count: int = 3,
-             step: int = 3):
+             step: int = 3, months: ByMonth | None = None, engine: Engine | None = None):
     """The backtest table (:func:`backtest_table`) at :func:`backtest_cuts`, the pairs and
-    the cut dates."""
+    the cut dates. ``months`` and ``engine``: see :func:`backtest_pairs`."""
     first = inputs.spend["date"].min() if len(inputs.spend) else inputs.as_of
     cuts = backtest_cuts(inputs.as_of, months_back, first, target, count, step)
     if not cuts:  # say why, rather than an empty table
@@ -903,7 +905,7 @@ def backtest(inputs: Inputs, credits: pd.DataFrame, settings: Settings, months_b
             f"of history before it and the data starts {first:%Y-%m-%d}, so at most "
             f"{max(int(room), 0)} months back", option="backtest_months")
     pairs = backtest_pairs(inputs, credits, settings, cuts, target, cohort, confidence,
-                           priors=priors, chain=chain)
+                           priors=priors, chain=chain, months=months, engine=engine)
     if pairs.empty:
         raise InputError(f"nothing to backtest {months_back} months back: no campaign was "
                          f"1 to {target - 1} months old then and has reached {target} months "
