@@ -119,3 +119,11 @@ def test_cli_period_column_and_lag(write):
     rows = [line.split(",") for line in lag.stdout.splitlines()]
     period = rows[0].index("period")
     assert {r[period] for r in rows[1:]} == {"2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"}
+
+
+def test_periods_with_a_deals_file_without_campaigns(write):
+    # no campaign column: every deal is unattributed, nothing to split, no crash (it was exit 1)
+    spend = write("s.csv", "campaign,date,amount\nA,2024-01-01,100\n")
+    deals = write("d.csv", "deal_id,close_date,amount\nD1,2024-03-01,10\n")
+    r = roiclock.run_report(spend, deals, windows=[1], period="month")
+    assert r.table.set_index("campaign").loc["(unattributed)", "return"] == 10

@@ -20,6 +20,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from .frames import positions, take
 from .schema import NO_CHANNEL, InputError
 from .validation import Inputs
 
@@ -65,11 +66,10 @@ def split(inputs: Inputs, period: str | None) -> Inputs:
         parts.append((names, table))
     else:
         # one touch per deal, dated at its creation; else in its campaign's first period
-        base = deals["campaign"].astype(object)
         first_deal = deals.groupby("campaign", observed=True)["close_date"].min()
         dated = (deals["created_date"]
-                 .fillna(pd.to_datetime(base.map(first_spend)))
-                 .fillna(pd.to_datetime(base.map(first_deal))))
+                 .fillna(_lookup(deals["campaign"], first_spend))
+                 .fillna(_lookup(deals["campaign"], first_deal)))
         names, table = _cohorts(deals["campaign"], dated, period)
         deals = deals.assign(campaign=names)
         parts.append((names, table))
@@ -85,6 +85,14 @@ def split(inputs: Inputs, period: str | None) -> Inputs:
                                warnings=warnings.reset_index(drop=True))
 
 
+def _lookup(keys: pd.Series, dates: pd.Series) -> pd.Series:
+    """The date of each key in ``dates`` (indexed by key), NaT where none (keys may all be
+    missing: a deals file without a campaign column)."""
+    found = positions(keys, dates.index)
+    values = take(dates.to_numpy().astype("datetime64[s]"), found, np.datetime64("NaT", "s"))
+    return pd.Series(values, index=keys.index)
+
+
 def _cohorts(campaign: pd.Series, dates: pd.Series, period: str
              ) -> tuple[pd.Categorical, pd.DataFrame]:
     """Each row's cohort name (a categorical, NA where the campaign or date is missing) and
@@ -94,8 +102,9 @@ def _cohorts(campaign: pd.Series, dates: pd.Series, period: str
     when = pd.DatetimeIndex(dates.where(ok))
     none = np.array(None, dtype=object)
     text = np.where(ok, label(when.fillna(pd.Timestamp("2000-01-01")), period), none)
-    names = np.where(ok, base.astype("str").to_numpy() + " " + text.astype("str"), none)
-    table = pd.DataFrame({"campaign": names[ok], "base": base.to_numpy()[ok].astype("str"),
+    text_base = base.fillna("").astype("str").to_numpy(dtype=object)
+    names = np.where(ok, text_base + " " + text.astype("str"), none)
+    table = pd.DataFrame({"campaign": names[ok], "base": text_base[ok].astype("str"),
                           "period": text[ok],
                           "start": start(when[ok], period)}).drop_duplicates("campaign")
     return pd.Categorical(names), table
