@@ -130,6 +130,7 @@ class _Checks:
         self.rejected = np.zeros(len(frame), dtype=bool)
         self.parts: list[pd.DataFrame] = []
         self.first_of_id = np.zeros(0, dtype=bool)  # deals: the first row of each deal_id
+        self.won_amounts = pd.Series([], dtype="float64")  # deals: amounts of the won rows
 
     def add(self, mask, column: str, reason: str, message: str, values=None) -> None:
         """Reject rows where ``mask`` holds (if not already); ``message`` may hold {value}."""
@@ -359,6 +360,9 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: p
                "config's stages or use --preset)", deals["stage"])
     deals["stage"] = stage
     won = (deals["stage"] == "won").to_numpy()
+    # the won deals' amounts, before an empty one is rejected (for the data-quality warning;
+    # rows already rejected, e.g. for an unknown stage, are not won deals)
+    checks.won_amounts = deals.loc[won & ~checks.rejected, "amount"]
     for column in ("close_date", "amount"):
         checks.add(won & deals[column].isna().to_numpy(), column, "empty value",
                    f"empty {column} for a won deal")
@@ -481,7 +485,7 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
                                          lines.get("touches", FIRST_DATA_LINE))
         all_checks.append(touch_checks)
 
-    won_amounts = deals.loc[(deals["stage"] == "won").to_numpy(), "amount"]
+    won_amounts = deal_checks.won_amounts
     spend = spend[~spend_checks.rejected]
     deals = deals[~deal_checks.rejected]
     if touches is not None and touch_checks is not None:
