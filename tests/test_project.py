@@ -295,3 +295,22 @@ def test_no_interval_rather_than_a_zero_width_one():
     row = r.table.set_index("campaign").loc["US Webinar"]
     assert row["status"] == "projected" and np.isnan(row["interval_low"])
     assert np.isnan(r.projection.portfolio()["interval_low"])
+
+
+def test_month_cohorts_leave_out_unpaid_campaigns(write):
+    # Webinar has no spend and launches alone in 2024-02 (its first touch): no month cohort
+    # (its return would count as ROI with no cost); before, the known triangle grouped it and
+    # the chain ladder triangle did not, and a month with only an unpaid campaign crashed.
+    spend = "campaign,date,amount\nPaid,2024-01-01,100\nLater,2024-03-01,100\n"
+    deals = "deal_id,close_date,amount\nD1,2024-03-01,40\nD2,2024-04-10,100\n"
+    touches = ("deal_id,campaign,touch_date\nD1,Webinar,2024-02-01\nD1,Paid,2024-02-15\n"
+               "D2,Webinar,2024-03-05\nD2,Later,2024-03-20\n")
+    paths = write("s.csv", spend), write("d.csv", deals), write("t.csv", touches)
+    r = roiclock.run_project(*paths, windows=[3], as_of="2024-06-01", cohort="month",
+                             data_through="2024-05-31")
+    t = r.table.set_index("month")
+    assert t.index.tolist() == ["2024-01", "2024-03"]
+    # linear credit: Paid 20 of D1 (by 03-01, inside its 3 months); Later 50 of D2 (04-10)
+    assert t.loc["2024-01", "measured_return"] == 20
+    assert t.loc["2024-03", "measured_return"] == 50
+    assert t.loc["2024-01", "projected_roi"] == pytest.approx((20 - 100) / 100)

@@ -48,7 +48,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from . import reserving
+from . import periods, reserving
 from .config import Settings
 from .engine import Engine
 from .frames import months_since, positions
@@ -127,20 +127,28 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
     cost[unobserved] = np.nan
     if cohort == "campaign":
         return Triangle(pd.Index(table["campaign"], name="campaign"), ages, ret, cost)
-    # month cohorts add up paid campaigns only: an unpaid campaign's return (no cost) would
-    # inflate its month's ROI; it stays on its own row by campaign
-    paid = np.nan_to_num(months.cost[:, -1]) > 0
-    month = table["launch"].dt.strftime("%Y-%m").to_numpy()[paid]
-    names, code = np.unique(month, return_inverse=True)
+    names, code = month_cohorts(months)
+    paid = code >= 0
     group_ages = np.full(len(names), target)
-    np.minimum.at(group_ages, code, ages[paid])
+    np.minimum.at(group_ages, code[paid], ages[paid])
     sums = []
     for values in (ret[paid], cost[paid]):
         out = np.zeros((len(names), target + 1))
-        np.add.at(out, code, np.nan_to_num(values))
+        np.add.at(out, code[paid], np.nan_to_num(values))
         out[np.arange(target + 1)[None, :] > group_ages[:, None]] = np.nan
         sums.append(out)
     return Triangle(pd.Index(names, name="month"), group_ages, sums[0], sums[1])
+
+
+def month_cohorts(months: ByMonth) -> tuple[np.ndarray, np.ndarray]:
+    """The launch-month cohorts (``2024-03``, sorted) and each campaign's cohort (-1 for a
+    campaign without cost: an unpaid campaign's return would inflate its month's ROI; it stays
+    on its own row by campaign). The one grouping the triangles and the prior share."""
+    paid = np.nan_to_num(months.cost[:, -1]) > 0
+    month = periods.label(months.table["launch"], "month")
+    names = np.unique(month[paid]).astype(object)
+    code = np.where(paid, np.searchsorted(names, month), -1)
+    return names, code
 
 
 def _ages_vector(launch: pd.Series, as_of: pd.Timestamp, target: int) -> np.ndarray:
@@ -307,16 +315,16 @@ def known_triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, ta
     cells[2][done, target] = months.cost[done, target]
     now = [measured[:, 0], pipeline[:, 0], cost[:, 0]]
     if cohort == "month":
-        month = launch.dt.strftime("%Y-%m").to_numpy()
-        _, code = np.unique(month, return_inverse=True)
-        groups = int(code.max(initial=-1)) + 1
-        cells = [_by_code(c, code, groups) for c in cells]
-        now = [_by_code(c, code, groups) for c in now]
+        names, code = month_cohorts(months)
+        groups, paid = len(names), code >= 0
+        code = code[paid]
+        cells = [_by_code(c[paid], code, groups) for c in cells]
+        now = [_by_code(c[paid], code, groups) for c in now]
         latest = np.full((groups, target + 1), np.iinfo("int64").min)
-        np.maximum.at(latest, code, when)
+        np.maximum.at(latest, code, when[paid])
         when = latest
         youngest = np.full((groups, len(cuts)), np.iinfo("int64").max)
-        np.minimum.at(youngest, code, ages_at)
+        np.minimum.at(youngest, code, ages_at[paid])
         ages_at = youngest
     return Known(cells[0], cells[1], cells[2], now[0], now[1], now[2], when, ages_at)
 
@@ -646,7 +654,7 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
     measured_cost = np.where(mature, tri.cost[rows, np.minimum(ages, target)], known.now_cost)
     exposure = np.where(mature, measured_cost, np.fmax(cl_cost, measured_cost))
     exposure = np.nan_to_num(exposure)
-    time = _launch_months(months.table["launch"], cohort, len(tri.cohorts))
+    time = _launch_months(months, cohort, len(tri.cohorts))
     fitted = fit(known, tri, exposure, groups, method, elr_user, target, time)
     measured = np.where(mature, tri.ret[rows, np.minimum(ages, target)], known.now_measured)
     pipeline = np.where(mature, 0.0, known.now_pipeline)
@@ -694,14 +702,14 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
                       path, cost_path, log_sd)
 
 
-def _launch_months(launch: pd.Series, cohort: str, n: int) -> np.ndarray:
+def _launch_months(months: ByMonth, cohort: str, n: int) -> np.ndarray:
     """Each cohort's launch as a number of months (days / 30.44), for the prior's decay."""
+    launch = months.table["launch"]
     days = launch.to_numpy().astype("datetime64[D]").view("int64") / (365.25 / 12)
     if cohort == "month":
-        month = launch.dt.strftime("%Y-%m").to_numpy()
-        _, code = np.unique(month, return_inverse=True)
+        _, code = month_cohorts(months)
         out = np.zeros(n)
-        np.maximum.at(out, code, days)
+        np.maximum.at(out, code[code >= 0], days[code >= 0])
         return out
     return days
 
