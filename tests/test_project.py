@@ -6,6 +6,7 @@ import pytest
 from conftest import TINY
 
 import roiclock
+from roiclock.monitor import emergence_spread
 from roiclock.projection import develop, interval, project, triangle
 
 nan = np.nan
@@ -277,6 +278,15 @@ def test_watch_on_sample():
     assert r.behind == bool(behind.any())
     with pytest.raises(roiclock.InputError, match="since"):
         roiclock.run_watch(since=0)
+
+
+def test_watch_spread_is_measured_on_sample():
+    # The oldest cuts have too little history to estimate a pattern (every guess NaN); they
+    # say nothing. Before, their NaN errors made every age's spread NaN, and watch fell back
+    # to a fixed 0.5 for every campaign.
+    spread = emergence_spread(roiclock.run_project().projection, 3)
+    assert np.isfinite(spread).all()
+    assert 0.1 < spread.min() and spread.max() < 2
 
 
 def test_report_headline_has_projection():

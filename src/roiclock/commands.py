@@ -57,6 +57,7 @@ from .render import (
 )
 from .reserving import METHODS
 from .schema import PRESETS, InputError
+from .schema import shown as _shown
 from .survival import LAG_BY, STARTS
 from .terminal import CheckedStream, finish_stdout, print_error, quiet_pipe, to_stdout
 from .words import fallback_note, horizon_notice
@@ -334,11 +335,6 @@ def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable
         return func
 
     return register
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    """A value as given, cut to ``limit`` characters (never a whole pasted file back)."""
-    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
 
 
 def parse_months(text: str | None, option: str = "--windows") -> list[int] | None:

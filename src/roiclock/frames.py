@@ -55,7 +55,8 @@ def civil(days: np.ndarray):
     return year, month, day
 
 
-def _days(values) -> np.ndarray:
+def days(values) -> np.ndarray:
+    """datetime64 values as whole days since 1970 (NaT: the smallest int64)."""
     return np.asarray(values).astype("datetime64[D]").view("int64")
 
 
@@ -63,8 +64,8 @@ def months_since(start, end) -> np.ndarray:
     """Whole calendar months m from ``start`` to ``end`` (datetime64 arrays): the largest m
     with start + m months <= end, a month-end start clamped as pandas DateOffset does
     (2024-01-31 + 1 month = 2024-02-29). Negative when end is before start."""
-    start_year, start_month, start_day = civil(_days(start))
-    end_year, end_month, end_day = civil(_days(end))
+    start_year, start_month, start_day = civil(days(start))
+    end_year, end_month, end_day = civil(days(end))
     months = (end_year - start_year) * 12 + (end_month - start_month)
     leap = (end_year % 4 == 0) & ((end_year % 100 != 0) | (end_year % 400 == 0))
     days_in_end_month = DAYS_IN_MONTH[end_month - 1] + (leap & (end_month == 2))

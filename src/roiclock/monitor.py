@@ -38,7 +38,7 @@ from .frames import take
 from .markov import Chain
 from .mature import ByMonth, by_month, roi
 from .pipeline import snapshot
-from .projection import Projection, estimate, project, ultimate
+from .projection import FLOOR, MIN_RESIDUALS, Projection, estimate, project, ultimate
 from .schema import InputError
 from .validation import Inputs
 
@@ -53,10 +53,19 @@ def _share(pattern: np.ndarray, ages) -> np.ndarray:
     return np.where(np.asarray(ages) < 0, 0.0, np.nan_to_num(pattern[a]))
 
 
+def _expected(base, ultimate_, pattern: np.ndarray, then, now) -> np.ndarray:
+    """What a cohort at ``base`` at age ``then`` should hold at age ``now``: the part of the
+    remaining ``ultimate_ - base`` that the pattern says emerges between the two ages."""
+    gone, reach = _share(pattern, then), _share(pattern, now)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.clip(np.where(gone < 1, (reach - gone) / (1 - gone), 1.0), 0, 1)
+    return base + (np.fmax(ultimate_, base) - base) * s
+
+
 def emergence_spread(projection: Projection, months: int) -> np.ndarray:
     """Per age 0..target: root mean square of log((gain + f) / (expected gain + f)) over the
     past cuts of the known triangle, the gain being what was won in the ``months`` after a
-    cut (f = 5% of cost); NaN with fewer than 5."""
+    cut (f = FLOOR x cost); NaN with fewer than MIN_RESIDUALS."""
     known, fitted = projection.known, projection.fit
     assert known is not None and fitted is not None
     target = projection.target
@@ -83,22 +92,20 @@ def emergence_spread(projection: Projection, months: int) -> np.ndarray:
         guess = ultimate(projection.method, latest[rows], share[a],
                          prior.elr[rows] * exposure[rows])
         base = measured[rows, a]
-        now, gone = _share(paid, b), _share(paid, a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.clip(np.where(gone < 1, (now - gone) / (1 - gone), 1.0), 0, 1)
-        expected = base + (np.maximum(guess, base) - base) * s
-        floor = 0.05 * exposure[rows]
+        expected = _expected(base, guess, paid, a, b)
+        floor = FLOOR * exposure[rows]
         # the gain since the cut against the gain expected: what a campaign won before is
-        # no evidence either way
+        # no evidence either way; a cohort the method could not project says nothing
         error = np.log((np.maximum(actual - base, 0) + floor) / (expected - base + floor))
+        error, a = error[np.isfinite(guess)], a[np.isfinite(guess)]
         for age in np.unique(a):  # at most target ages
             logs[age].append(error[a == age])
     out = np.full(target + 1, np.nan)
     for age, parts in enumerate(logs):
         values = np.concatenate(parts) if parts else np.zeros(0)
-        if len(values) >= 5:
+        if len(values) >= MIN_RESIDUALS:
             out[age] = np.sqrt(np.mean(values ** 2) * (1 + 1 / len(values)))
-    # more age, less left to happen: not more spread than at a younger age
+    # an age with too few past errors takes its neighbours' spread
     finite = np.isfinite(out)
     if finite.any():
         out = np.where(finite, out, np.interp(np.arange(target + 1), np.flatnonzero(finite),
@@ -151,17 +158,14 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
     projected_then = then_value("projected_return", np.nan)
     ultimate_then = np.where(np.isfinite(projected_then), projected_then,
                              elr_new * np.nan_to_num(cost_now))
-    paid = then.fit.measured_share
-    gone, reach = _share(paid, age_then), _share(paid, np.minimum(age_now, target))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.clip(np.where(gone < 1, (reach - gone) / (1 - gone), 1.0), 0, 1)
-    expected = base + (np.fmax(ultimate_then, base) - base) * s
+    expected = _expected(base, ultimate_then, then.fit.measured_share, age_then,
+                         np.minimum(age_now, target))
     spread = emergence_spread(now, since)
     sd = spread[np.clip(age_then, 0, target)]
     fallback = np.nanmax(spread) if np.isfinite(spread).any() else 0.5
     sd = np.where(np.isfinite(sd), sd, fallback)
     cost = np.nan_to_num(cost_now)
-    floor = 0.05 * cost
+    floor = FLOOR * cost
     low, high = reserving.lognormal_interval(expected - base + floor, sd, confidence)
     low, high = base + np.maximum(low - floor, 0), base + np.maximum(high - floor, 0)
     actual = table_now["measured_return"].to_numpy()

@@ -29,6 +29,7 @@ import pandas as pd
 from . import markov
 from .attribution import deal_values
 from .config import Settings
+from .frames import days as _days
 from .frames import positions
 from .models import MODELS, Touches
 from .paths import deal_rows
@@ -36,13 +37,6 @@ from .survival import NAT, win_curve
 from .validation import Inputs
 
 DAY = np.timedelta64(1, "D")
-
-
-def _days(values) -> np.ndarray:
-    """datetime64 values as whole days since 1970 (NaT: the smallest int64)."""
-    return np.asarray(values).astype("datetime64[D]").view("int64")
-
-
 
 
 def snapshot(inputs: Inputs, as_of) -> Inputs:
