@@ -370,3 +370,14 @@ def test_project_method_prior_and_compare(tmp_path):
     csv_out = run("project", "--compare", str(before), "--format", "csv")
     assert csv_out.output.splitlines()[0].endswith("previous_roi,change,new_closes,factors,"
                                                    "as_of,data_through")
+
+
+def test_watch_says_why_nothing_was_judged():
+    # on 2023-07-01 the sample's oldest campaign (2023-01) was 6 months old: nothing had
+    # reached 12 months, so there was no projection to hold anyone to
+    result = run("watch", "--as-of", "2023-10-01")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert ("Against the projection of 2023-07-01 (3 months ago): nothing to judge: there was "
+            "too little history then to project ROI at 12 months (no campaign had reached 12 "
+            "months); a smaller --target may do.") in text

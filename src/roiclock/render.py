@@ -29,6 +29,7 @@ from .words import (
     percent,
     projection_sentence,
     to_date_line,
+    watch_sentence,
 )
 
 IMMATURE = "…"
@@ -424,9 +425,8 @@ def print_watch(result: WatchReport, console: Console, quiet: bool = False) -> N
     behind = int((data["status"] == "behind").sum())
     ahead = int((data["status"] == "ahead").sum())
     judged = int((data["status"] != "not judged").sum())
-    console.print(Text(f"Against the projection of {result.then_as_of:%Y-%m-%d} "
-                       f"({result.since} months ago): {behind} of {judged} campaigns behind, "
-                       f"{ahead} ahead.", style="bold red" if behind else "bold"))
+    console.print(Text(watch_sentence(result.then, result.then_as_of, result.since, behind,
+                                      judged, ahead), style="bold red" if behind else "bold"))
     console.print(accounting_line(result.inputs), style="dim")
     table = _table(f"Return won so far against what was expected by now "
                    f"({result.confidence:.0%} interval)")

@@ -186,6 +186,21 @@ def method_name(method: str) -> str:
     return METHOD_NAMES.get(method, method)
 
 
+def watch_sentence(then: Projection, then_as_of, since: int, behind: int, judged: int,
+                   ahead: int) -> str:
+    """What ``watch`` found, in one sentence; when nothing could be judged, why."""
+    head = f"Against the projection of {then_as_of:%Y-%m-%d} ({since} months ago): "
+    if judged == 0 and then.portfolio()["cohorts"] == 0:
+        why = (f" (no campaign had reached {then.target} months)"
+               if not (then.triangle.ages >= then.target).any() else "")
+        return (head + f"nothing to judge: there was too little history then to project ROI "
+                f"at {then.target} months{why}; a smaller --target may do.")
+    if judged == 0:
+        return (head + "nothing to judge: every campaign was less than a month old, already at "
+                f"the {then.target}-month target then, or without cost.")
+    return head + f"{behind} of {judged} campaigns behind, {ahead} ahead."
+
+
 def projection_sentence(projection: Projection) -> str:
     """The projected portfolio ROI in one sentence, naming the method."""
     total = projection.portfolio()
