@@ -120,3 +120,20 @@ def test_bootstrap_interval_is_deterministic():
     inputs = roiclock.load(settings=s)
     a, b = lag(inputs, s, draws=100), lag(inputs, s, draws=100)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_first_steps_are_the_first_path_steps():
+    # first_steps takes one minimum per deal instead of sorting every path: it must name the
+    # same step path_steps puts first (earliest day, then first campaign by name), at as-ofs
+    # that leave deals open and touches outside the lookback
+    from roiclock.paths import first_steps, path_steps
+    for as_of in (None, "2024-03-01"):
+        settings = roiclock.load_settings(lookback_days=60 if as_of else 365)
+        inputs = roiclock.load(settings=settings, as_of=as_of)
+        steps, names = path_steps(inputs, settings.lookback_days)
+        head = steps.drop_duplicates("deal")
+        begin, campaign = first_steps(inputs, settings.lookback_days)
+        assert (begin[head["deal"]] == head["date"].to_numpy()).all()
+        assert (campaign[head["deal"]].to_numpy() == names[head["code"]]).all()
+        others = np.setdiff1d(np.arange(len(inputs.deals)), head["deal"])
+        assert len(others) and np.isnat(begin[others]).all() and campaign[others].isna().all()

@@ -60,6 +60,13 @@ def days(values) -> np.ndarray:
     return np.asarray(values).astype("datetime64[D]").view("int64")
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an integer array: a sort and the changes. (numpy 2.4's
+    hash-based ``np.unique`` took 12.5 s on 10M distinct int64 here; this takes 0.7 s.)"""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
 def months_since(start, end) -> np.ndarray:
     """Whole calendar months m from ``start`` to ``end`` (datetime64 arrays): the largest m
     with start + m months <= end, a month-end start clamped as pandas DateOffset does

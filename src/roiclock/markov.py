@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .frames import distinct
 from .paths import channel_of, path_steps
 from .schema import UNATTRIBUTED, InputError
 from .survival import win_chance
@@ -160,7 +161,7 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     Q, r = prob[:, : s + 1], prob[:, conv]
     members = _members(state_keys, order, n)      # states x channels: contains channel?
     p, effects = _removal_effects(Q, r, start, members)
-    key_deal_code = np.unique(deal * (n + 1) + codes)
+    key_deal_code = distinct(deal * (n + 1) + codes)
     through = np.bincount(key_deal_code % (n + 1), minlength=n)[:n]
     if not tables:
         return Chain(names, effects, p, None, order, paths_through=through)

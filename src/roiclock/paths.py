@@ -85,10 +85,9 @@ def eligible(inputs: Inputs, won: pd.DataFrame, lookback_days: int) -> pd.DataFr
     return frame
 
 
-def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Every path step in path order: deal (row of inputs.deals), code (the campaign's
-    position in the returned names, alphabetical) and date; and the campaign names. Every
-    deal's eligible touches (open deals: before as-of, within the lookback)."""
+def _eligible(inputs: Inputs, lookback_days: int):
+    """Every deal's eligible touches (open deals: before as-of, within the lookback): their
+    deal (row of inputs.deals), date and campaign rank; and the campaign names."""
     touches = inputs.touches
     assert touches is not None
     row = deal_rows(inputs)
@@ -99,25 +98,42 @@ def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.nda
     age = (end[row] - date).astype("timedelta64[D]").astype("float64")
     keep = (age >= 0) & (age < lookback_days)
     rank, names = ranked(touches["campaign"])
-    deal, date, rank = row[keep], date[keep], rank[known][keep]
+    return row[keep], date[keep], rank[known][keep], names
+
+
+def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every path step in path order: deal (row of inputs.deals), code (the campaign's
+    position in the returned names, alphabetical) and date; and the campaign names. Every
+    deal's eligible touches (open deals: before as-of, within the lookback)."""
+    deal, date, rank, names = _eligible(inputs, lookback_days)
     days = date.astype("datetime64[D]").view("int64")
-    span = int(days.max(initial=0) - days.min(initial=0)) + 1
-    # one integer key: deal, then day, then campaign name; a single argsort
-    key = (deal * span + (days - days.min(initial=0))) * (int(rank.max(initial=0)) + 2) + rank
-    order = np.argsort(key)  # equal keys are identical steps: their order does not matter
-    return pd.DataFrame({"deal": deal[order], "code": rank[order], "date": date[order]}), names
+    origin = days.min(initial=0)
+    span = int(days.max(initial=0) - origin) + 1
+    width = len(names) + 1
+    # one integer key: deal, then day, then campaign name; sorted (twice as fast as an
+    # argsort and the gathers after it), then read back
+    key = np.sort((deal * span + (days - origin)) * width + rank)
+    rank, rest = np.divmod(key, width)[::-1]
+    deal, day = np.divmod(rest, span)
+    date = (day + origin).astype("datetime64[D]").astype("datetime64[s]")
+    return pd.DataFrame({"deal": deal, "code": rank, "date": date}), names
 
 
 def first_steps(inputs: Inputs, lookback_days: int) -> tuple[np.ndarray, pd.Series]:
     """Per deal (aligned with inputs.deals): the date and campaign of the first step of its
-    path (NaT and None for a deal without an eligible touch)."""
-    steps, names = path_steps(inputs, lookback_days)
-    deal = steps["deal"].to_numpy()
-    first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.array([], dtype=bool)
+    path (:func:`path_steps`: earliest day, then first name; NaT and None for a deal without
+    an eligible touch). One minimum per deal, no sort."""
+    deal, date, rank, names = _eligible(inputs, lookback_days)
+    days = date.astype("datetime64[D]").view("int64")
+    origin = days.min(initial=0)
+    width = len(names) + 1
+    best = np.full(len(inputs.deals), np.iinfo("int64").max)
+    np.minimum.at(best, deal, (days - origin) * width + rank)
+    has = best < np.iinfo("int64").max
     begin = np.full(len(inputs.deals), np.datetime64("NaT"), dtype="datetime64[s]")
+    begin[has] = (best[has] // width + origin).astype("datetime64[D]")
     campaign = np.full(len(inputs.deals), None, dtype=object)
-    begin[deal[first]] = steps["date"].to_numpy()[first]
-    campaign[deal[first]] = np.asarray(names, dtype=object)[steps["code"].to_numpy()[first]]
+    campaign[has] = np.asarray(names, dtype=object)[best[has] % width]
     return begin, pd.Series(campaign)
 
 
