@@ -116,3 +116,35 @@ def test_pipeline_values_open_deals_with_the_chosen_model(tmp_path):
     w = roiclock.run_project(model="w_shaped").table["pipeline_return"]
     position = roiclock.run_project(model="position").table["pipeline_return"]
     assert not np.allclose(w.fillna(0), position.fillna(0))
+
+
+def test_snapshot_of_a_cut_is_what_as_of_loads(write):
+    # Backtest cuts and watch (pipeline.snapshot) must see the data --as-of sees
+    # (validation.existed). The undated cases, at a 2024-06-01 cut:
+    # U1 open, no dates, untouched: there (exports rarely date open deals)
+    # U2 lost, no dates: keeps its outcome; U3 won 2024-07-01, touched 05-01: reopened;
+    # U4 won 2024-07-01, touched only after the cut: not there; N1 created after the cut:
+    # not there, its early touch kept without a deal (as validation keeps it)
+    deals = ("deal_id,stage,created_date,close_date,amount\nD1,won,2024-01-05,2024-03-01,10\n"
+             "U1,open,,,5\nU2,lost,,,\nU3,won,,2024-07-01,7\nU4,won,,2024-07-01,9\n"
+             "N1,won,2024-06-15,2024-08-01,4\n")
+    touches = ("deal_id,campaign,touch_date\nD1,A,2024-02-01\nU1,A,2024-05-01\n"
+               "U3,A,2024-05-01\nU4,A,2024-06-20\nN1,A,2024-05-20\n")
+    paths = write("s.csv", "campaign,date,amount\nA,2024-01-01,100\n"), write(
+        "d.csv", deals), write("t.csv", touches)
+    s = roiclock.load_settings()
+    full = roiclock.load(*paths, settings=s, data_through="2024-08-31")
+    cut = roiclock.load(*paths, settings=s, as_of="2024-06-01", data_through="2024-08-31")
+    then = snapshot(full, "2024-06-01")
+    for got in (cut, then):
+        d = got.deals.set_index("deal_id")
+        assert sorted(d.index) == ["D1", "U1", "U2", "U3"]
+        assert list(d.loc[["U1", "U2", "U3"], "stage"]) == ["open", "lost", "open"]
+        assert pd.isna(d.loc["U3", "close_date"])
+    def matched(inputs):  # each touch with the deal its deal_row points at
+        ids = inputs.deals["deal_id"].tolist()
+        return [(t, ids[r] if r >= 0 else None)
+                for t, r in zip(inputs.touches["deal_id"], inputs.touches["deal_row"],
+                                    strict=True)]
+    assert matched(cut) == matched(then) == [("D1", "D1"), ("U1", "U1"), ("U3", "U3"),
+                                             ("N1", None)]

@@ -30,43 +30,39 @@ from . import markov
 from .attribution import deal_values
 from .config import Settings
 from .frames import days as _days
-from .frames import positions
+from .frames import positions, take
 from .models import MODELS, Touches
 from .paths import deal_rows
 from .survival import NAT, win_curve
-from .validation import Inputs
+from .validation import Inputs, existed
 
 DAY = np.timedelta64(1, "D")
 
 
 def snapshot(inputs: Inputs, as_of) -> Inputs:
-    """The data as it stood before ``as_of`` (earlier than ``inputs.as_of``): spend, touches
-    and deals created before it; a deal won or lost on or after it was still open then (its
-    close date unknown); a deal without a created date existed if it closed before as-of or
-    was touched before it."""
+    """The data as it stood before ``as_of`` (earlier than ``inputs.as_of``), by the rule of
+    ``--as-of`` (:func:`roiclock.validation.existed`): spend and touches dated before it, the
+    deals that existed then, a deal won or lost on or after it still open (close date
+    unknown); a touch of a deal not there yet is kept without its deal, as validation does."""
     as_of = pd.Timestamp(as_of).normalize()
     cut = np.datetime64(as_of.date(), "D")
     deals = inputs.deals
-    close = deals["close_date"].to_numpy().astype("datetime64[D]")
-    created = deals["created_date"].to_numpy().astype("datetime64[D]")
-    closed_before = deals["stage"].isin(("won", "lost")).to_numpy() & (close < cut)
-    exists = np.where(np.isnat(created), closed_before, created < cut)
     touches = inputs.touches
+    touched = np.zeros(len(deals) + 1, dtype=bool)
     if touches is not None:
         row = deal_rows(inputs)
         early = (touches["touch_date"].to_numpy().astype("datetime64[D]") < cut)
-        touched = np.zeros(len(deals) + 1, dtype=bool)
         touched[row[early]] = True
-        exists |= np.isnat(created) & touched[:-1]
+    exists, reopen = existed(deals, touched[:-1], as_of)
     new = deals.loc[exists].copy()
-    reopen = ~closed_before[exists]
+    reopen = reopen[exists]
     new["stage"] = np.where(reopen, "open", new["stage"].to_numpy())
     new["close_date"] = new["close_date"].where(~reopen, pd.NaT)
     new = new.reset_index(drop=True)
     if touches is not None:
-        final = np.cumsum(exists) - 1
-        keep = early & (row >= 0) & exists[np.maximum(row, 0)]
-        touches = touches.loc[keep].assign(deal_row=final[row[keep]]).reset_index(drop=True)
+        final = np.where(exists, np.cumsum(exists) - 1, -1)
+        touches = touches.loc[early].assign(
+            deal_row=take(final, row[early])).reset_index(drop=True)
     spend = inputs.spend[inputs.spend["date"] < as_of].reset_index(drop=True)
     return dataclasses.replace(inputs, spend=spend, deals=new, touches=touches, as_of=as_of)
 

@@ -577,20 +577,34 @@ def quality(won_amounts: pd.Series, spend: pd.DataFrame, deals: pd.DataFrame,
 def _snapshot(spend: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | None,
               cut: pd.Timestamp) -> tuple[dict[str, pd.Series], np.ndarray]:
     """What was not there yet on ``cut`` (per file, aligned with its frame) and which deals
-    were open then though closed since: created before the cut (or, without a created date,
-    touched before it) and won or lost on or after it."""
+    were open then though closed since (:func:`existed`)."""
     late = {"spend": spend["date"] >= cut}
-    created = deals["created_date"]
-    closed_after = (deals["stage"].isin(("won", "lost")) & (deals["close_date"] >= cut))
-    existed = created < cut
+    touched = np.zeros(len(deals), dtype=bool)
     if touches is not None:
         late["touches"] = touches["touch_date"] >= cut
         before = touches.loc[~late["touches"], "deal_row"].to_numpy()  # raw deal rows
-        seen = deals.index.isin(before)
-        existed = existed | (created.isna() & seen)
-    reopen = (closed_after & existed).to_numpy()
-    late["deals"] = (created >= cut) | (closed_after & ~existed)
+        touched = deals.index.isin(before)
+    exists, reopen = existed(deals, touched, cut)
+    late["deals"] = pd.Series(~exists, index=deals.index)
     return late, reopen
+
+
+def existed(deals: pd.DataFrame, touched: np.ndarray, cut) -> tuple[np.ndarray, np.ndarray]:
+    """Which deals existed on ``cut`` and which of those were still open then though won or
+    lost since (reopened): the one rule of every as-of, backtest cut and watch.
+
+    A deal existed if it was created before the cut. Without a created date: a deal won or
+    lost on or after the cut existed only if it was touched before it (``touched``); any
+    other is taken as there (exports rarely date their open deals: leaving them out would
+    empty the pipeline of every past as-of). A won or lost deal without a close date keeps
+    its outcome (nothing says when).
+    """
+    day = np.datetime64(pd.Timestamp(cut).date(), "D")
+    created = deals["created_date"].to_numpy().astype("datetime64[D]")
+    close = deals["close_date"].to_numpy().astype("datetime64[D]")
+    closed_after = deals["stage"].isin(("won", "lost")).to_numpy() & (close >= day)
+    exists = (created < day) | (np.isnat(created) & (~closed_after | touched))
+    return exists, exists & closed_after
 
 
 def reasons(rejects: pd.DataFrame) -> pd.DataFrame:
