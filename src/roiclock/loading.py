@@ -112,7 +112,8 @@ def scan(path: Path) -> Scan:
     file, binary content (a NUL byte) or undecidable encoding."""
     lines_before = 0  # '\n' seen in earlier chunks
     terminators = 0
-    quotes = False
+    quotes = False  # a '"' after the header: a value may run over several lines
+    in_header = True
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_error: int | None = None  # line of the first byte that is not UTF-8
     utf8_seen = False  # a multi-byte UTF-8 sequence was seen
@@ -145,7 +146,12 @@ def scan(path: Path) -> Scan:
                     bad = NOT_CP1252.search(chunk)
                     if bad:
                         cp1252_error = _line_of(lines_before, chunk, bad.start())
-            quotes = quotes or b'"' in chunk
+            body = chunk
+            if in_header:  # a quoted header cannot hold a line break (refused in _header)
+                ends = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
+                in_header = not ends
+                body = chunk[min(ends) + 1:] if ends else b""
+            quotes = quotes or b'"' in body
             lf = chunk.count(b"\n")
             cr = chunk.count(b"\r") if b"\r" in chunk else 0  # most files have none: skip
             crlf = chunk.count(b"\r\n") if cr else 0

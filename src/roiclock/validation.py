@@ -486,10 +486,10 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
         all_checks.append(touch_checks)
 
     won_amounts = deal_checks.won_amounts
-    spend = spend[~spend_checks.rejected]
-    deals = deals[~deal_checks.rejected]
+    spend = _kept(spend, ~spend_checks.rejected)
+    deals = _kept(deals, ~deal_checks.rejected)
     if touches is not None and touch_checks is not None:
-        touches = touches[~touch_checks.rejected]
+        touches = _kept(touches, ~touch_checks.rejected)
     through = stated or latest_event(spend, deals, touches)
     if through is None and asked is None:
         raise InputError("no dated rows in the inputs: cannot tell the as-of date; "
@@ -517,8 +517,9 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
         final_row = np.cumsum(kept) - 1
         row = touches["deal_row"].to_numpy()
         touches = touches.assign(deal_row=np.where(kept[row], final_row[row], -1))
-        touches = touches[~late["touches"].to_numpy()].reset_index(drop=True)
-    spend, deals = spend[~late["spend"]], deals[~late["deals"].to_numpy()]
+        touches = _kept(touches, ~late["touches"].to_numpy()).reset_index(drop=True)
+    spend = _kept(spend, ~late["spend"].to_numpy())
+    deals = _kept(deals, ~late["deals"].to_numpy())
     parts = [c.rejects() for c in all_checks]
     rejects = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
     warnings = quality(won_amounts, spend, deals, touches, files, deal_checks)
@@ -529,6 +530,12 @@ def validate(raw: RawInputs, settings: Settings | None = None, *, as_of=None,
                                                         "deal_row"]],
                   cut, accounting, rejects[REJECT_COLUMNS], through, asked, warnings,
                   notes=tuple(raw.notes) + tuple(n for c in all_checks for n in c.notes))
+
+
+def _kept(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows where ``keep`` holds; the frame itself when that is every row (at 10M
+    touches a boolean selection copies ~0.3 GB for nothing)."""
+    return frame if keep.all() else frame[keep]
 
 
 def quality(won_amounts: pd.Series, spend: pd.DataFrame, deals: pd.DataFrame,
@@ -582,8 +589,11 @@ def _snapshot(spend: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | 
     touched = np.zeros(len(deals), dtype=bool)
     if touches is not None:
         late["touches"] = touches["touch_date"] >= cut
-        before = touches.loc[~late["touches"], "deal_row"].to_numpy()  # raw deal rows
-        touched = deals.index.isin(before)
+        before = touches["deal_row"].to_numpy()[~late["touches"].to_numpy()]  # raw deal rows
+        seen = np.zeros(int(max(before.max(initial=-1), deals.index.max() if len(deals) else 0))
+                        + 1, dtype=bool)
+        seen[before[before >= 0]] = True  # one scatter, not a 10M-value hash set
+        touched = seen[deals.index.to_numpy()]
     exists, reopen = existed(deals, touched, cut)
     late["deals"] = pd.Series(~exists, index=deals.index)
     return late, reopen
