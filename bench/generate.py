@@ -1,6 +1,7 @@
 """Seeded large inputs for the benchmark: N touches, N/10 deals, thousands of campaigns.
 
     python bench/generate.py 1000000 bench/data/1m      # spend/deals/touches .csv and .parquet
+    python bench/generate.py 100000000 bench/data/100m parquet   # Parquet only (~1 GB)
 
 Campaigns: max(200, N / 5,000) over three years, each spending daily for 30-90 days (so
 ~60 spend rows a campaign). Deals: N / 10, each touched ~10 times by campaigns launched before
@@ -66,14 +67,17 @@ def generate(n_touches: int, seed: int = SEED) -> dict[str, pa.Table]:
     return {"spend": spend, "deals": deals, "touches": touches}
 
 
-def write(folder: Path, tables: dict[str, pa.Table]) -> None:
+def write(folder: Path, tables: dict[str, pa.Table], formats=("csv", "parquet")) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
-        pacsv.write_csv(table, folder / f"{name}.csv",
-                        write_options=pacsv.WriteOptions(quoting_style="none"))
-        pq.write_table(table, folder / f"{name}.parquet")
+        if "csv" in formats:
+            pacsv.write_csv(table, folder / f"{name}.csv",
+                            write_options=pacsv.WriteOptions(quoting_style="none"))
+        if "parquet" in formats:
+            pq.write_table(table, folder / f"{name}.parquet")
 
 
 if __name__ == "__main__":
     n = int(sys.argv[1])
-    write(Path(sys.argv[2]), generate(n))
+    write(Path(sys.argv[2]), generate(n), tuple(sys.argv[3].split(",")) if len(sys.argv) > 3
+          else ("csv", "parquet"))

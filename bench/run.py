@@ -5,13 +5,15 @@
     python bench/run.py --sizes 100k,1m  # a quicker run
 
 Each measurement runs in its own process; time is wall clock and memory the process's peak
-RSS (from os.wait4). (a) floor: pyarrow reads the three CSVs and nothing else. (b) `roiclock
-report` end to end (start-up, read, validate, attribute, windows, projection, CSV written)
-for each model, and for linear with ``--engine duckdb`` too. (c) a notebook-style pandas
-baseline: groupby-apply per deal for linear attribution, then the four windows (run up to 1M
-touches; 10M is extrapolated linearly from 1M and marked so). (d) one DuckDB SQL query doing
-linear attribution and four windows straight from the CSVs. The run also checks that DuckDB's
-ROI equals roiclock's, and the DuckDB engine's the numpy one's.
+RSS (from os.wait4). Per size, in one run: (a) the floor: pyarrow reads the three files and
+nothing else; (b) the DuckDB peer: one DuckDB SQL query doing linear attribution and four
+windows straight from the files (its ROI is checked against roiclock's); (c) every command
+end to end (start-up, read, validate, compute, CSV written): `report` for each model,
+`report`, `project` and `watch` on each engine (numpy, duckdb; Spark is measured by
+tests/test_spark.py, not here), `lag` and `validate`; (d) up to 1M touches, a notebook-style
+pandas baseline (groupby-apply per deal, then four windows). 100M touches are generated as
+Parquet only and run `report --model linear` once per engine. Then start-up: `roiclock --help`
+and `report` on the bundled sample.
 """
 
 from __future__ import annotations
@@ -30,15 +32,20 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "100m": 100_000_000}
+PARQUET_ONLY_FROM = 100_000_000  # the generator writes 100M as Parquet only (~1 GB)
+from roiclock.engine import ENGINES as _ALL_ENGINES  # noqa: E402
 from roiclock.models import MODELS  # noqa: E402 - every model of the registry
+
+ENGINES = [e for e in _ALL_ENGINES if e != "spark"]  # Spark: see tests/test_spark.py
 
 NOTEBOOK_LIMIT = 1_000_000
 
 FLOOR = """
-import sys, pyarrow.csv as c
+import sys, pyarrow.csv as c, pyarrow.parquet as pq
 for name in ("spend", "deals", "touches"):
-    c.read_csv(f"{sys.argv[1]}/{name}.csv")
+    path = f"{sys.argv[1]}/{name}{sys.argv[2]}"
+    c.read_csv(path) if path.endswith(".csv") else pq.read_table(path)
 """
 
 NOTEBOOK = """
@@ -73,12 +80,13 @@ pd.DataFrame(rows, columns=["campaign", "window_months", "window_end", "cost", "
 
 DUCKDB = """
 import sys, duckdb
-folder, out = sys.argv[1], sys.argv[2]
+folder, out, suffix = sys.argv[1], sys.argv[2], sys.argv[3]
+scan = "read_csv_auto" if suffix == ".csv" else "read_parquet"
 duckdb.sql(f'''
 COPY (
-WITH spend AS (SELECT * FROM read_csv_auto('{folder}/spend.csv')),
-deals AS (SELECT * FROM read_csv_auto('{folder}/deals.csv') WHERE stage = 'won'),
-touches AS (SELECT * FROM read_csv_auto('{folder}/touches.csv')),
+WITH spend AS (SELECT * FROM {scan}('{folder}/spend{suffix}')),
+deals AS (SELECT * FROM {scan}('{folder}/deals{suffix}') WHERE stage = 'won'),
+touches AS (SELECT * FROM {scan}('{folder}/touches{suffix}')),
 launch AS (SELECT campaign, min(date) AS launch FROM spend GROUP BY campaign),
 eligible AS (
   SELECT t.deal_id, t.campaign, d.close_date, d.amount FROM touches t JOIN deals d USING (deal_id)
@@ -108,7 +116,7 @@ def measure(args: list[str]) -> tuple[float, float]:
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    if os.waitstatus_to_exitcode(status) not in (0, 3):  # 3: watch found a campaign behind
         raise SystemExit(f"failed: {' '.join(args)}")
     return seconds, usage.ru_maxrss / 1024
 
@@ -119,18 +127,45 @@ def best_of(args: list[str], repeat: int) -> tuple[float, float]:
 
 
 def ensure_data(name: str, n: int) -> Path:
+    """The generated inputs of one size (CSV and Parquet; Parquet only from 100M)."""
     folder = DATA / name
-    if not (folder / "touches.csv").is_file():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), str(folder)],
-                       check=True)
+    parquet_only = n >= PARQUET_ONLY_FROM
+    if not (folder / ("touches.parquet" if parquet_only else "touches.csv")).is_file():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), str(folder)]
+                       + (["parquet"] if parquet_only else []), check=True)
     return folder
 
 
-def roiclock_args(folder: Path, model: str, out: Path, engine: str = "numpy") -> list[str]:
-    return [sys.executable, "-m", "roiclock", "report", "--spend", str(folder / "spend.csv"),
-            "--deals", str(folder / "deals.csv"), "--touches", str(folder / "touches.csv"),
-            "--model", model, "--format", "csv", "--output", str(out), "--quiet",
-            "--engine", engine]
+def inputs(folder: Path, suffix: str) -> list[str]:
+    return ["--spend", str(folder / f"spend{suffix}"), "--deals", str(folder / f"deals{suffix}"),
+            "--touches", str(folder / f"touches{suffix}")]
+
+
+def cases(folder: Path, scratch: Path, name: str, suffix: str, big: bool) -> list[dict]:
+    """Every command (and model) x engine measured at one size: label, engine, argv, out."""
+    run = [sys.executable, "-m", "roiclock"]
+    found = []
+
+    def case(command: str, engine: str, extra: list[str], label: str | None = None) -> None:
+        label = label or command
+        out = scratch / f"{name}-{label}-{engine}.csv"
+        argv = run + [command, *inputs(folder, suffix), *extra]
+        if command not in ("lag", "validate"):
+            argv += ["--engine", engine]
+        found.append({"label": label, "engine": engine, "out": out,
+                      "argv": argv + ["--format", "csv", "--output", str(out), "--quiet"]})
+
+    models = ["linear"] if big else list(MODELS)
+    for model in models:
+        case("report", "numpy", ["--model", model], f"report {model}")
+    case("report", "duckdb", ["--model", "linear"], "report linear")
+    if not big:
+        for engine in ENGINES:
+            case("project", engine, [])
+            case("watch", engine, [])
+        case("lag", "numpy", [])
+        case("validate", "numpy", [])
+    return found
 
 
 def agreement(roiclock_csv: Path, duckdb_csv: Path) -> float:
@@ -145,91 +180,92 @@ def agreement(roiclock_csv: Path, duckdb_csv: Path) -> float:
 
 
 def run(sizes: list[str], repeat: int) -> list[dict]:
+    """One row per size x command x engine, with the floor and the DuckDB peer query of the
+    same size in the same run."""
     rows = []
     scratch = Path(tempfile.mkdtemp())
     for name in sizes:
         n = SIZES[name]
         folder = ensure_data(name, n)
-        floor_s, floor_mb = best_of([sys.executable, "-c", FLOOR, str(folder)], repeat)
-        row = {"size": name, "touches": n, "floor_s": floor_s, "floor_mb": floor_mb}
-        for model in MODELS:
-            out = scratch / f"{name}-{model}.csv"
-            row[f"{model}_s"], row[f"{model}_mb"] = best_of(roiclock_args(folder, model, out),
-                                                            repeat)
-        engine_out = scratch / f"{name}-linear-duckdb-engine.csv"
-        row["engine_s"], row["engine_mb"] = best_of(
-            roiclock_args(folder, "linear", engine_out, "duckdb"), repeat)
-        row["engine_roi_diff"] = agreement(scratch / f"{name}-linear.csv", engine_out)
-        duck_out = scratch / f"{name}-duckdb.csv"
-        row["duckdb_s"], row["duckdb_mb"] = best_of(
-            [sys.executable, "-c", DUCKDB, str(folder), str(duck_out)], repeat)
-        row["roi_diff"] = agreement(scratch / f"{name}-linear.csv", duck_out)
+        big = n >= PARQUET_ONLY_FROM
+        suffix = ".parquet" if big else ".csv"
+        times = 1 if big else repeat
+        floor_s, floor_mb = best_of([sys.executable, "-c", FLOOR, str(folder), suffix], times)
+        base = {"size": name, "touches": n, "input": suffix[1:], "floor_s": floor_s,
+                "floor_mb": floor_mb, "repeat": times}
+        peer = scratch / f"{name}-duckdb.csv"
+        peer_s, peer_mb = best_of([sys.executable, "-c", DUCKDB, str(folder), str(peer),
+                                   suffix], times)
+        base.update(peer_s=peer_s, peer_mb=peer_mb)
+        for c in cases(folder, scratch, name, suffix, big):
+            seconds, mb = best_of(c["argv"], times)
+            row = dict(base, label=c["label"], engine=c["engine"], s=seconds, mb=mb)
+            if c["label"] == "report linear":
+                row["roi_diff"] = agreement(c["out"], peer)
+            rows.append(row)
+            print(summary_line(row), flush=True)
         if n <= NOTEBOOK_LIMIT:
-            row["notebook_s"], row["notebook_mb"] = measure(
-                [sys.executable, "-c", NOTEBOOK, str(folder), str(scratch / "nb.csv")])
-            row["notebook_note"] = "measured"
-        else:
-            per_touch = next((r["notebook_s"] / r["touches"] for r in reversed(rows)
-                              if r.get("notebook_note") == "measured"), float("nan"))
-            row["notebook_s"], row["notebook_mb"] = per_touch * n, float("nan")
-            row["notebook_note"] = "extrapolated"
-        rows.append(row)
-        print(summary_line(row), flush=True)
+            nb_s, nb_mb = measure([sys.executable, "-c", NOTEBOOK, str(folder),
+                                   str(scratch / "nb.csv")])
+            rows.append(dict(base, label="notebook baseline", engine="pandas", s=nb_s,
+                             mb=nb_mb))
+            print(summary_line(rows[-1]), flush=True)
     return rows
 
 
+def startup(repeat: int) -> dict:
+    """Seconds of `roiclock --help` and of `report` on the bundled sample."""
+    run = [sys.executable, "-m", "roiclock"]
+    return {"help": best_of(run + ["--help"], repeat)[0],
+            "sample": best_of(run + ["report", "--quiet", "--format", "csv", "--output",
+                                     os.devnull], repeat)[0]}
+
+
 def summary_line(row: dict) -> str:
-    return (f"{row['size']}: floor {row['floor_s']:.2f}s; linear {row['linear_s']:.2f}s "
-            f"({row['linear_s'] / row['floor_s']:.1f}x floor, {row['linear_mb']:.0f} MB); "
-            f"duckdb {row['duckdb_s']:.2f}s; notebook {row['notebook_s']:.1f}s "
-            f"({row['notebook_note']})")
+    return (f"{row['size']} {row['label']} ({row['engine']}): {row['s']:.2f}s "
+            f"({row['s'] / row['floor_s']:.1f}x floor, {row['s'] / row['peer_s']:.1f}x DuckDB "
+            f"peer), {row['mb']:.0f} MB ({row['mb'] / row['floor_mb']:.2f}x floor)")
 
 
-def markdown(rows: list[dict], repeat: int) -> str:
+def markdown(rows: list[dict], repeat: int, start: dict | None) -> str:
     lines = ["# Benchmark results", "",
              f"Written by `python bench/run.py` on {time.strftime('%Y-%m-%d')}: "
              f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, pandas {pd.__version__}. Best of "
-             f"{repeat} runs; memory is each process's peak RSS.", "",
-             "## Seconds (and ratio to the floor)", "",
-             "| size | floor | " + " | ".join(MODELS) + " | linear, --engine duckdb | "
-             "DuckDB | notebook |",
-             "|---" * (len(MODELS) + 5) + "|"]
+             f"{repeat} runs (one run from 100M); memory is each process's peak RSS. Floor: "
+             "pyarrow reads the three files and nothing else. DuckDB peer: one DuckDB query "
+             "doing linear attribution and four windows straight from the files. Both are "
+             "measured in the same run as the rows of their size.", "",
+             "| size | input | command | engine | seconds | x floor | x DuckDB peer | MB | "
+             "x floor MB | ROI max diff vs peer |", "|---" * 10 + "|"]
     for r in rows:
-        cells = [f"{r[f'{m}_s']:.2f} ({r[f'{m}_s'] / r['floor_s']:.1f}x)" for m in MODELS]
-        note = "" if r["notebook_note"] == "measured" else " (extrapolated)"
-        lines.append(f"| {r['size']} | {r['floor_s']:.2f} | " + " | ".join(cells)
-                     + f" | {r['engine_s']:.2f} ({r['engine_s'] / r['floor_s']:.1f}x) | "
-                     f"{r['duckdb_s']:.2f} | {r['notebook_s']:.1f}{note} |")
-    lines += ["", "## Peak memory, MB (and ratio to the floor)", "",
-              "| size | floor | " + " | ".join(MODELS) + " | linear, --engine duckdb | DuckDB |",
-              "|---" * (len(MODELS) + 4) + "|"]
-    for r in rows:
-        cells = [f"{r[f'{m}_mb']:.0f} ({r[f'{m}_mb'] / r['floor_mb']:.1f}x)" for m in MODELS]
-        lines.append(f"| {r['size']} | {r['floor_mb']:.0f} | " + " | ".join(cells)
-                     + f" | {r['engine_mb']:.0f} ({r['engine_mb'] / r['floor_mb']:.1f}x) | "
-                     f"{r['duckdb_mb']:.0f} |")
-    lines += ["", "## Against the targets (linear model)", "",
-              "| size | report / floor time | report / floor RSS | notebook / report | "
-              "report / DuckDB | ROI max difference vs DuckDB | ROI max difference, "
-              "--engine duckdb vs numpy |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['size']} | {r['linear_s'] / r['floor_s']:.1f}x | "
-                     f"{r['linear_mb'] / r['floor_mb']:.2f}x | "
-                     f"{r['notebook_s'] / r['linear_s']:.0f}x | "
-                     f"{r['linear_s'] / r['duckdb_s']:.2f}x | {r['roi_diff']:.1e} | "
-                     f"{r['engine_roi_diff']:.1e} |")
+        diff = f"{r['roi_diff']:.1e}" if "roi_diff" in r else ""
+        lines.append(f"| {r['size']} | {r['input']} | {r['label']} | {r['engine']} | "
+                     f"{r['s']:.2f} | {r['s'] / r['floor_s']:.1f}x | "
+                     f"{r['s'] / r['peer_s']:.2f}x | {r['mb']:.0f} | "
+                     f"{r['mb'] / r['floor_mb']:.2f}x | {diff} |")
+    sizes = dict.fromkeys(r["size"] for r in rows)
+    lines += ["", "| size | floor s | floor MB | DuckDB peer s | DuckDB peer MB |",
+              "|---|---|---|---|---|"]
+    for size in sizes:
+        r = next(r for r in rows if r["size"] == size)
+        lines.append(f"| {size} | {r['floor_s']:.2f} | {r['floor_mb']:.0f} | "
+                     f"{r['peer_s']:.2f} | {r['peer_mb']:.0f} |")
+    if start:
+        lines += ["", f"Start-up: `roiclock --help` {start['help']:.2f} s; `roiclock report` "
+                  f"on the bundled sample {start['sample']:.2f} s (wall, best of {repeat})."]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100k,1m,10m")
+    parser.add_argument("--sizes", default="100k,1m,10m",
+                        help="comma-separated, of 100k, 1m, 10m, 100m (Parquet; ~1 GB)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
     rows = run(args.sizes.split(","), args.repeat)
-    table = markdown(rows, args.repeat)
+    table = markdown(rows, args.repeat, startup(max(args.repeat, 3)))
     target = Path(args.output)
     notes = ""
     if target.is_file() and "<!-- notes -->" in target.read_text():
