@@ -19,14 +19,15 @@ SPLIT_AT = 1_000_000  # below this, one thread is as fast
 
 
 def arrow(values: pd.Series) -> pa.ChunkedArray:
-    """The values as a pyarrow chunked array of strings (zero-copy for Arrow-backed text)."""
+    """The values as a pyarrow chunked array of strings or large strings (zero-copy for
+    Arrow-backed text)."""
     array = values.array
     if hasattr(array, "__arrow_array__"):
         out = array.__arrow_array__()
         out = out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
     else:
         out = pa.chunked_array([pa.array(values.astype("object"), from_pandas=True)])
-    return out if out.type == pa.string() else out.cast(pa.string())
+    return out if out.type in (pa.string(), pa.large_string()) else out.cast(pa.large_string())
 
 
 def take(array: np.ndarray, index: np.ndarray, missing=-1) -> np.ndarray:
@@ -100,8 +101,8 @@ def positions(values: pd.Series, keys) -> np.ndarray:
     keys = pd.Series(keys) if not isinstance(keys, pd.Series) else keys
     if isinstance(keys.dtype, pd.CategoricalDtype):
         keys = keys.astype("str")
-    value_set = arrow(keys).combine_chunks()
     column = arrow(values)
+    value_set = arrow(keys).combine_chunks().cast(column.type)
     n = len(column)
     if n < SPLIT_AT:
         parts = [column]

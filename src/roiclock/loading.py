@@ -396,8 +396,9 @@ def _read_csv(path: Path, kind: str, mapping: dict[str, str]
     # columns get their position as name: header cells may repeat, be empty or look alike
     names = [f"c{i}" for i in range(len(sniffed.header))]
     # text as text; amounts as text too (pyarrow would read '12.345' as a decimal, which
-    # roiclock.parse refuses to guess); dates typed by pyarrow when they are plain ISO dates
-    types = {names[i]: TEXT if COLUMNS[kind][canonical] == "text" else pa.string()
+    # roiclock.parse refuses to guess); dates typed by pyarrow when they are plain ISO dates.
+    # Large strings: pandas keeps its text in that type, so it takes them without a copy
+    types = {names[i]: TEXT if COLUMNS[kind][canonical] == "text" else pa.large_string()
              for i, canonical in found.items() if COLUMNS[kind][canonical] != "date"}
     include = [names[i] for i in found]
     table = _pyarrow_csv(path, sniffed, names, include, types)
@@ -406,7 +407,7 @@ def _read_csv(path: Path, kind: str, mapping: dict[str, str]
     if zoned:
         # times with a UTC offset: pyarrow moves them to UTC, which can change the calendar
         # date; read those columns again as text, to keep the date as written
-        again = _pyarrow_csv(path, sniffed, names, zoned, {n: pa.string() for n in zoned})
+        again = _pyarrow_csv(path, sniffed, names, zoned, {n: pa.large_string() for n in zoned})
         for name in zoned:
             table = table.set_column(table.column_names.index(name), name, again.column(name))
     by_name = {names[i]: canonical for i, canonical in found.items()}
@@ -517,13 +518,13 @@ def read_table(path: str | Path, kind: str, mapping: dict[str, str] | None = Non
             if not pa.types.is_dictionary(column.type):
                 column = pc.dictionary_encode(column.cast(pa.string()))
             table = table.set_column(i, name, column.cast(TEXT))
-        elif how == "id" and column.type != pa.string():
-            table = table.set_column(i, name, column.cast(pa.string()))
+        elif how == "id" and column.type != pa.large_string():
+            table = table.set_column(i, name, column.cast(pa.large_string()))
         elif pa.types.is_date(column.type):
             table = table.set_column(i, name, column.cast(pa.timestamp("s")))
         elif pa.types.is_floating(column.type) and pc.any(pc.is_nan(column)).as_py():
             # a NaN that was written in the file must not pass for an empty cell
-            table = table.set_column(i, name, column.cast(pa.string()))
+            table = table.set_column(i, name, column.cast(pa.large_string()))
     if table.num_rows == 0:
         raise InputError("no data rows (the file has only a header)", file=str(path),
                          row=FIRST_DATA_LINE)
