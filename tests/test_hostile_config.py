@@ -68,7 +68,7 @@ OPTIONS = [
     (["lag", "--horizon", "nan"], "--horizon: expected positive months (at most 1200), got nan"),
     (["lag", "--confidence", "nan"], "--confidence: expected a level between 0 and 1"),
     (["lag", "--months", "1,99999999999999999999"], "--months: expected positive months"),
-    (["project", "--backtest", "100000"], "--backtest: expected months >= 0 (at most 1200)"),
+    (["project", "--backtest", "100000"], "--backtest: expected months >= 1 (at most 1200)"),
     (["project", "--target", "99999999999999999999"], "--target: expected a positive number"),
     (["chart", "--output", "x.png", "--target", "5000"], "--target: expected a positive number"),
     (["explain", "--top", "-1"], "--top: expected a count from 0 to 1e9"),

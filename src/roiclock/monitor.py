@@ -188,8 +188,10 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
     return out, now, then, when
 
 
-def read_previous(path) -> pd.DataFrame:
-    """The records of an earlier ``project --format json`` export."""
+def read_previous(path, cohort: str | None = None, target: int | None = None) -> pd.DataFrame:
+    """The records of an earlier ``project --format json`` export; with ``cohort`` and
+    ``target``, refused when made with another --cohort or --target (see
+    :func:`check_comparable`)."""
     path = Path(path)
     try:
         records = json.loads(path.read_text("utf-8"))
@@ -203,7 +205,25 @@ def read_previous(path) -> pd.DataFrame:
             or not needed <= set(records[0])):
         raise InputError("not a json export of 'roiclock project' (expected its records: "
                          + ", ".join(sorted(needed)) + ")", file=str(path))
-    return pd.DataFrame.from_records(records)
+    previous = pd.DataFrame.from_records(records)
+    if cohort is not None and target is not None:
+        check_comparable(previous, cohort, target)
+    return previous
+
+
+def check_comparable(previous: pd.DataFrame, cohort: str, target: int) -> None:
+    """An earlier export compares only when made with the same --cohort (its first column)
+    and --target (its ``target_months``): a 6-month ROI is no earlier 12-month ROI."""
+    if cohort not in previous.columns:
+        raise InputError(f"the earlier export has no '{cohort}' column (was it made with "
+                         "another --cohort?)", option="compare")
+    if "target_months" in previous.columns:
+        then = sorted({int(t) for t in pd.to_numeric(previous["target_months"],
+                                                     errors="coerce").dropna()})
+        if then and then != [target]:
+            raise InputError(f"the earlier export projects to {then[0]} months, this run to "
+                             f"{target} (was it made with another --target?)",
+                             option="compare")
 
 
 def compare(projection: Projection, previous: pd.DataFrame) -> pd.DataFrame:
@@ -212,9 +232,7 @@ def compare(projection: Projection, previous: pd.DataFrame) -> pd.DataFrame:
     was not projected then."""
     table = projection.table
     key = table.columns[0]
-    if key not in previous.columns:
-        raise InputError(f"the earlier export has no '{key}' column (was it made with another "
-                         "--cohort?)", option="compare")
+    check_comparable(previous, str(key), projection.target)
     prev = previous.drop_duplicates(key).set_index(previous.drop_duplicates(key)[key]
                                                    .astype("str"))
     prev = prev.reindex(table[key].astype("str"))
