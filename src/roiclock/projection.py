@@ -688,7 +688,8 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
         "status": np.where(mature, "mature", np.where(too_young, "too_young", "projected"))})
     path, cost_path = _paths(tri, returns, costs, fitted, projected, projected_cost, method,
                              too_young, target)
-    payback, how = _payback(tri, path, cost_path, target, too_young)
+    paid = np.nan_to_num(np.fmax(measured_cost, exposure)) > 0
+    payback, how = _payback(tri, path, cost_path, target, too_young, paid)
     table["payback_months"] = pd.array(payback, dtype="Int64")
     table["payback"] = how
     table["method"] = method
@@ -782,14 +783,17 @@ def _paths(tri: Triangle, returns: Development, costs: Development, fitted: Fit,
 
 
 def _payback(tri: Triangle, ret: np.ndarray, cost: np.ndarray, target: int,
-             too_young: np.ndarray):
-    """First month 1..target where cumulative return covers cumulative cost (> 0)."""
+             too_young: np.ndarray, paid: np.ndarray):
+    """First month 1..target where cumulative return covers cumulative cost (> 0); else why
+    not: ``not yet measured`` (too young), ``no cost`` (only where ``paid`` is False: a
+    campaign without cost; a paid one too young has no cost path yet, not no cost) or
+    ``not within N months``."""
     ret, cost = ret[:, 1:], cost[:, 1:]
     covered = (cost > 0) & (ret >= cost)
     first = np.where(covered.any(axis=1), covered.argmax(axis=1) + 1, 0)
     measured = (first > 0) & (first <= tri.ages)
     never = np.where(too_young, "not yet measured", f"not within {target} months")
-    never = np.where(np.nan_to_num(cost).max(axis=1, initial=0) > 0, never, "no cost")
+    never = np.where(paid, never, "no cost")
     how = np.where(first == 0, never, np.where(measured, "measured", "projected"))
     return np.where(first > 0, first, np.array(None, dtype=object)), how
 

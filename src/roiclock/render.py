@@ -373,7 +373,8 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
                   f"= won so far + open (pipeline: open deals x chance to win by "
                   f"{projection.target} months) + future (deals not valued yet, and how the "
                   f"pipeline usually turns out); payback: first month where return covers cost "
-                  f"(* projected; 'later': not within {projection.target} months).",
+                  f"(* projected; 'later': not within {projection.target} months; '-': not yet "
+                  f"measured, too young).",
                   style="dim")
     if result.comparison is not None:
         console.print(compare_table(result))
