@@ -47,3 +47,28 @@ def test_payback_of_a_young_paid_campaign_is_not_yet_measured(young_paid_unpaid)
     line = next(x for x in view.splitlines() if x.startswith("B "))
     assert "no cost" not in line and line.split()[-1] == "-"
     assert "'-': not yet measured" in " ".join(view.split())
+
+
+def test_ages_are_real_months_since_launch_not_capped_at_the_target(young_paid_unpaid):
+    # A launched 2023-01-01: 2023-01-01 + 17 months = 2024-06-01 <= as-of, so 17 months old,
+    # though mature (and projected) at the 12-month target; its month cohort 2023-01 too
+    result = runner.invoke(app, ["project", *young_paid_unpaid, "--format", "csv"])
+    row = rows(result.output)["A"]
+    assert (row["age_months"], row["target_months"], row["status"]) == ("17", "12", "mature")
+    by_month = runner.invoke(app, ["project", *young_paid_unpaid, "--cohort", "month",
+                                   "--format", "csv"])
+    months = {r["month"]: r for r in csv.DictReader(io.StringIO(by_month.output))}
+    assert months["2023-01"]["age_months"] == "17"
+    view = runner.invoke(app, ["project", *young_paid_unpaid]).output
+    assert next(x for x in view.splitlines() if x.startswith("A ")).split()[1] == "17"
+
+
+def test_watch_age_then_is_blank_for_a_campaign_not_there_then(young_paid_unpaid):
+    # --since 1: the projection of 2024-05-01. A was 16 months old then (uncapped), U 11
+    # (launched at its deal, 2023-06-01); B launched 2024-05-20, after it: no age then
+    args = ["watch", *young_paid_unpaid, "--since", "1"]
+    table = rows(runner.invoke(app, [*args, "--format", "csv"]).output)
+    assert {name: (r["age_months"], r["age_then"]) for name, r in table.items()} == {
+        "A": ("17", "16"), "U": ("12", "11"), "B": ("0", "")}
+    records = json.loads(runner.invoke(app, [*args, "--format", "json"]).output)
+    assert {r["campaign"]: r["age_then"] for r in records} == {"A": 16, "U": 11, "B": None}

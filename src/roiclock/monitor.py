@@ -148,6 +148,8 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
         return take(table_then[column].to_numpy(dtype="float64"), row, missing)
 
     age_now = table_now["age_months"].to_numpy()
+    # a campaign not there then (launched or first credited since) counts from age 0 in the
+    # formulas; its age_then is blank, not 0
     age_then = then_value("age_months", 0).astype("int64")
     base = then_value("measured_return", 0.0)
     cost_now = table_now["projected_cost"].fillna(table_now["measured_cost"]).to_numpy()
@@ -174,7 +176,7 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
     status = np.where(~judged, "not judged", np.where(actual < low - 1e-9, "behind",
                       np.where(actual > high + 1e-9, "ahead", "on track")))
     out = pd.DataFrame({
-        key: table_now[key], "age_months": age_now, "age_then": np.where(existed, age_then, 0),
+        key: table_now[key], "age_months": age_now, "age_then": np.where(existed, age_then, np.nan),
         "expected_return": np.where(judged, expected, np.nan),
         "expected_low": np.where(judged, low, np.nan),
         "expected_high": np.where(judged, high, np.nan),
