@@ -72,3 +72,34 @@ def test_watch_age_then_is_blank_for_a_campaign_not_there_then(young_paid_unpaid
         "A": ("17", "16"), "U": ("12", "11"), "B": ("0", "")}
     records = json.loads(runner.invoke(app, [*args, "--format", "json"]).output)
     assert {r["campaign"]: r["age_then"] for r in records} == {"A": 16, "U": 11, "B": None}
+
+
+def test_watch_verdict_at_the_cent_boundary():
+    from roiclock.monitor import verdict
+
+    # the review's case: won 138894.925 (138894.92 to the cent) against a low end of
+    # 138894.92500000002 (the amount won then, summed in another order): the low end is
+    # shown rounded outward, 138894.92, so the campaign is on track and shows no lower
+    assert verdict([138894.925], [138894.92500000002], [161619.71]).tolist() == ["on track"]
+    # a whole cent below the low end shown is behind; a cent above the high end, ahead
+    assert verdict([138894.91, 161619.73], [138894.92] * 2, [161619.72] * 2).tolist() == [
+        "behind", "ahead"]
+
+
+def test_watch_status_agrees_with_the_cents_shown():
+    result = runner.invoke(app, ["watch", "--format", "csv"])
+    assert result.exit_code == 3  # 2024-02 Paid Search ABM is behind (see test_cli)
+    for row in rows(result.output).values():
+        if row["status"] == "not judged":
+            continue
+        won, low, high = (float(row[c]) for c in ("measured_return", "expected_low",
+                                                   "expected_high"))
+        expected = "behind" if won < low else "ahead" if won > high else "on track"
+        assert row["status"] == expected, row
+    # it won nothing since its projection: at the low end, which is what it had won then
+    row = rows(result.output)["2023-10 Paid Search Demo days"]
+    assert (row["measured_return"], row["expected_low"], row["status"]) == (
+        "138894.92", "138894.92", "on track")
+    view = runner.invoke(app, ["watch"]).output
+    line = next(x for x in view.splitlines() if x.startswith("2023-10 Paid Search"))
+    assert line.split()[-5:-2] == ["138,895..161,620", "138,895", "on"]

@@ -34,7 +34,7 @@ import pandas as pd
 from . import reserving
 from .config import Settings
 from .engine import Engine
-from .frames import take
+from .frames import cents, take
 from .markov import Chain
 from .mature import ByMonth, by_month, roi
 from .pipeline import snapshot
@@ -170,11 +170,11 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
     floor = FLOOR * cost
     low, high = reserving.lognormal_interval(expected - base + floor, sd, confidence)
     low, high = base + np.maximum(low - floor, 0), base + np.maximum(high - floor, 0)
+    low, high = cents(low, "down"), cents(high, "up")  # as shown and compared
     actual = table_now["measured_return"].to_numpy()
     judged = ((age_now >= 1) & (age_then < target) & np.isfinite(expected)
               & (np.isfinite(ultimate_then)) & ((cost > 0) | existed))
-    status = np.where(~judged, "not judged", np.where(actual < low - 1e-9, "behind",
-                      np.where(actual > high + 1e-9, "ahead", "on track")))
+    status = np.where(judged, verdict(actual, low, high), "not judged")
     out = pd.DataFrame({
         key: table_now[key], "age_months": age_now, "age_then": np.where(existed, age_then, np.nan),
         "expected_return": np.where(judged, expected, np.nan),
@@ -188,6 +188,22 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
                                        roi(cost, ultimate_then)),
         "projected_roi": table_now["projected_roi"].to_numpy()})
     return out, now, then, when
+
+
+def verdict(won, low, high) -> np.ndarray:
+    """``behind`` (won less than the interval), ``ahead`` or ``on track``, comparing what the
+    exports show: the won amount to the cent (:func:`roiclock.frames.cents`) against the
+    interval's ends rounded outward to the cent. A campaign that won nothing since, whose
+    interval's low end is what it had won then, stays on track whatever float noise lies
+    between the two sums; a cent below the low end shown is behind.
+
+    >>> verdict([138894.925, 138894.92, 162000.0], [138894.92500000002, 138894.93, 139e3],
+    ...         [161619.72, 161619.72, 161619.72]).tolist()
+    ['on track', 'behind', 'ahead']
+    """
+    won = cents(won)
+    low, high = cents(low, "down"), cents(high, "up")
+    return np.where(won < low, "behind", np.where(won > high, "ahead", "on track"))
 
 
 def read_previous(path, cohort: str | None = None, target: int | None = None) -> pd.DataFrame:
