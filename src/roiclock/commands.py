@@ -34,7 +34,7 @@ from .api import (
     run_watch,
     sample_paths,
 )
-from .chart import TITLE, image
+from .chart import TITLE, check_drawable, image
 from .config import BASES, MAX_MONTHS
 from .engine import DEFAULT_ENGINE, DEFAULT_SPARK_MASTER, DIALECTS, ENGINES
 from .export import FORMATS, stamped, write_atomic
@@ -638,6 +638,7 @@ def chart(
                         method=method.value, priors=parse_priors(prior), period=_value(period),
                         engine=engine.value, spark_master=spark_master)
     projection = result.projection
+    check_drawable(projection.curve, projection.target, result.inputs.as_of)
     write_file(output, image(projection.curve, TITLE, projection.confidence,
                              output.suffix.lower().lstrip("."), projection.method))
 
