@@ -124,7 +124,8 @@ def test_touches_and_model_options(tmp_path):
     (["--format", "xml"], "--format: 'xml' is not one of 'table', 'csv', 'json'"),
     (["--by", "region"], "--by: 'region' is not one of 'campaign', 'channel', 'portfolio'"),
     (["--no-such-option"], "No such option: --no-such-option"),
-    (["--spend", str(TINY / "spend.csv")], "give both a spend file and a deals file"),
+    (["--spend", str(TINY / "spend.csv")], "give a deals file too"),
+    (["--touches", str(TINY / "deals.csv")], "give both a spend file and a deals file"),
 ])
 def test_bad_input_exit_2_one_line(args, expected):
     result = run("report", *args)

@@ -103,3 +103,50 @@ def test_watch_status_agrees_with_the_cents_shown():
     view = runner.invoke(app, ["watch"]).output
     line = next(x for x in view.splitlines() if x.startswith("2023-10 Paid Search"))
     assert line.split()[-5:-2] == ["138,895..161,620", "138,895", "on"]
+
+
+@pytest.mark.parametrize("args,expected", [
+    # lag with a touches file needs no spend file: only the deals are missing
+    (["lag", "--touches", "t.csv"], "Error: give a deals file too (or no input file, for the "
+                                    "sample); no spend file is needed here\n"),
+    (["validate", "--touches", "t.csv"], "Error: give a deals file too (or no input file, "
+                                         "for the sample); no spend file is needed here\n"),
+    # from the launch, lag needs the spend: a deals file is there, say the spend is missing
+    (["lag", "--deals", "d.csv"], "Error: give a spend file too (the delay from launch needs "
+                                  "the spend's launch dates; with a deals file alone, measure "
+                                  "from the created date: --from created)\n"),
+    (["project", "--spend", "s.csv"], "Error: give a deals file too (or no input file, for "
+                                      "the sample)\n"),
+])
+def test_a_missing_input_is_named_exactly(args, expected, write):
+    folder = str(write("t.csv", "x\n1\n").parent)
+    for name in ("d.csv", "s.csv"):
+        write(name, "x\n1\n")
+    args = [a if not a.endswith(".csv") else f"{folder}/{a}" for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and result.stderr == expected
+
+
+def test_watch_sentences(young_paid_unpaid):
+    # --since 1 month: "1 month ago", not "1 months ago"
+    view = " ".join(runner.invoke(app, ["watch", *young_paid_unpaid, "--since", "1"])
+                    .output.split())
+    assert "Against the projection of 2024-05-01 (1 month ago):" in view
+    # 18 months before 2024-06-01 is 2022-12-01, before A's launch (2023-01-01): no
+    # projection of that day is named, there was too little history then
+    early = " ".join(runner.invoke(app, ["watch", *young_paid_unpaid, "--since", "18"])
+                     .output.split())
+    assert ("Nothing to judge: 18 months ago (2022-12-01) is before the data, so nothing "
+            "was known then: too little history to have projected ROI at 12 months.") in early
+    assert "Against the projection" not in early
+
+
+def test_headline_when_every_campaign_is_mature(young_paid_unpaid, write):
+    # without B, A is the one paid campaign, mature at 12 months (ROI +200%): nothing is
+    # projected, so no interval is missing for want of history
+    spend = write("spend_a.csv", "campaign,date,amount\nA,2023-01-01,100\n")
+    args = [str(spend) if a.endswith("spend.csv") else a for a in young_paid_unpaid]
+    view = " ".join(runner.invoke(app, ["project", *args]).output.split())
+    assert ("Nothing to project at 12 months: the one paid campaign is mature there, ROI "
+            "+200% measured.") in view
+    assert "no 80% interval" not in view

@@ -72,8 +72,14 @@ def read(spend=None, deals=None, touches=None, settings: Settings | None = None,
         paths = sample_paths()
         spend, deals, touches = paths["spend"], paths["deals"], paths["touches"]
     elif deals is None or (spend is None and need_spend):
+        # say exactly what is missing
         why = need_spend if isinstance(need_spend, str) else "(or neither, for the sample)"
-        raise InputError(f"give both a spend file and a deals file {why}")
+        if deals is None and spend is None and need_spend:
+            raise InputError(f"give both a spend file and a deals file {why}")
+        if deals is None:
+            raise InputError("give a deals file too (or no input file, for the sample)"
+                             + ("" if need_spend else "; no spend file is needed here"))
+        raise InputError(f"give a spend file too {why}")
     return read_inputs(spend, deals, touches, settings.columns)
 
 
