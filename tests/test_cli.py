@@ -358,6 +358,7 @@ def test_watch_exit_codes():
     (["project", "--prior", "paid_search=1,paid_search=2"],
      "--prior: 'paid_search' is given twice"),
     (["watch", "--prior", "1.5,*=2"], "--prior: '*' is given twice"),
+    (["project", "--prior", " , "], "--prior: expected NAME=ROI pairs"),
     (["project", "--compare", "missing.json"], "missing.json: file not found"),
     (["watch", "--since", "0"], "--since: expected a positive number of months"),
     (["watch", "--method", "chain_ladder"], "--method: watch needs a method with a prior"),

@@ -383,6 +383,9 @@ def parse_priors(text: str | None) -> dict[str, float] | None:
         if name in out:
             raise InputError(f"--prior: '{_shown(name)}' is given twice; give each name once")
         out[name] = number
+    if not out:  # given, but empty: not silently no prior
+        raise InputError(f"--prior: expected NAME=ROI pairs like paid_search=1.5 or "
+                         f"events=120%, got '{_shown(text)}'")
     return out
 
 
