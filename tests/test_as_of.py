@@ -121,7 +121,7 @@ def test_lag_and_validate_run_on_deals_alone(write):
     assert check.exit_code == 0 and '"kind": "deals"' in check.stdout
     assert '"kind": "spend"' not in check.stdout
     report = runner.invoke(app, ["report", "--deals", str(deals)])
-    assert report.exit_code == 2 and "give both a spend file" in report.stderr
+    assert report.exit_code == 2 and "give a spend file too" in report.stderr
 
 
 def test_as_of_before_the_data_is_one_line():

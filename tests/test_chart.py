@@ -53,3 +53,38 @@ def test_chart_command(tmp_path):
         assert out.stat().st_size > 10_000
     bad = runner.invoke(app, ["chart", "--output", str(tmp_path / "roi.gif")])
     assert bad.exit_code == 2 and "ending in .png or .svg" in bad.stderr
+
+
+def test_chart_with_nothing_to_draw_is_refused(tmp_path):
+    # on 2023-06-01 the sample's oldest campaign (2023-01) is 4 months old: none is mature at
+    # 12 months and none older supplies a pattern to project with; at --target 24 the
+    # 24-month sample has no campaign that old either. No blank axes: exit 2, one line
+    for args in (["--as-of", "2023-06-01"], ["--target", "24"]):
+        out = tmp_path / "roi.png"
+        result = runner.invoke(app, ["chart", "--output", str(out), *args])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("Error: nothing to draw: no paid campaign is mature")
+        assert result.stderr.count("\n") == 1 and not out.exists()
+
+
+def test_legend_does_not_cover_the_break_even_label():
+    import pandas as pd
+
+    from roiclock.chart import _matplotlib, figure
+
+    # a curve that rises far above break-even (the real CRM's shape: -95% to +2,200%), so
+    # break-even runs along the bottom, where the legend is
+    roi = [-0.95, -0.9, 0.5, 2.2, 4.4, 6.1, 8.7, 11.4, 14.1, 16.6, 19.6, 22.2]
+    points = pd.DataFrame({"months": range(1, 13), "measured_roi": roi,
+                           "projected_roi": [r * 0.9 for r in roi],
+                           "interval_low": [r * 0.8 for r in roi],
+                           "interval_high": roi, "measured_campaigns": 6,
+                           "projected_campaigns": 7})
+    fig = figure(points, "ROI", 0.8, "auto")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    label = next(t for t in ax.texts if "break-even" in t.get_text())
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not label.get_window_extent(renderer).overlaps(legend)
+    _matplotlib().close(fig)

@@ -124,7 +124,8 @@ def test_touches_and_model_options(tmp_path):
     (["--format", "xml"], "--format: 'xml' is not one of 'table', 'csv', 'json'"),
     (["--by", "region"], "--by: 'region' is not one of 'campaign', 'channel', 'portfolio'"),
     (["--no-such-option"], "No such option: --no-such-option"),
-    (["--spend", str(TINY / "spend.csv")], "give both a spend file and a deals file"),
+    (["--spend", str(TINY / "spend.csv")], "give a deals file too"),
+    (["--touches", str(TINY / "deals.csv")], "give both a spend file and a deals file"),
 ])
 def test_bad_input_exit_2_one_line(args, expected):
     result = run("report", *args)
@@ -216,7 +217,11 @@ def test_report_kpis_table():
     (["lag", "--confidence", "95"], "--confidence: expected a level between 0 and 1"),
     (["project", "--cohort", "week"], "--cohort: 'week' is not one of 'campaign', 'month'"),
     (["project", "--target", "0"], "--target: expected a positive number of months"),
-    (["project", "--backtest", "-2"], "--backtest: expected months >= 0"),
+    (["project", "--backtest", "-2"], "--backtest: expected months >= 1"),
+    # 0 months back would be no backtest at all: given, it is a usage error, not a no-op
+    (["project", "--backtest", "0"], "--backtest: expected months >= 1"),
+    (["project", "--backtest", "0", "--format", "csv", "--backtest-output", "b.csv"],
+     "--backtest: expected months >= 1"),
 ])
 def test_lag_project_bad_options(args, expected):
     result = run(*args)
@@ -313,6 +318,10 @@ def test_readme_command_reference_matches_the_options():
      "--prior: the chain ladder uses no prior"),
     (["project", "--cohort", "month", "--prior", "content=0.1"],
      "--prior: a month cohort holds several channels"),
+    (["project", "--method", "cape_cod", "--prior", "*=1"],
+     "--prior: cape_cod always uses the Cape Cod prior"),
+    (["watch", "--method", "cape_cod", "--prior", "content=1"],
+     "--prior: cape_cod always uses the Cape Cod prior"),
 ])
 def test_an_option_given_but_not_used_is_an_error(args, expected, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -342,6 +351,14 @@ def test_watch_exit_codes():
     (["project", "--method", "magic"], "--method: 'magic' is not one of 'chain_ladder'"),
     (["project", "--prior", "events=lots"], "--prior: expected NAME=ROI pairs"),
     (["project", "--prior", "evnts=1.5"], "--prior: no channel or campaign is named 'evnts'"),
+    # an empty name is no '*', and a name given twice is no silent pick of the last value
+    (["project", "--method", "bf", "--prior", "=1"], "--prior: a name is missing before '='"),
+    (["project", "--prior", " =1"], "--prior: a name is missing before '=' in '=1'"),
+    (["project", "--cohort", "month", "--prior", "=1"], "--prior: a name is missing"),
+    (["project", "--prior", "paid_search=1,paid_search=2"],
+     "--prior: 'paid_search' is given twice"),
+    (["watch", "--prior", "1.5,*=2"], "--prior: '*' is given twice"),
+    (["project", "--prior", " , "], "--prior: expected NAME=ROI pairs"),
     (["project", "--compare", "missing.json"], "missing.json: file not found"),
     (["watch", "--since", "0"], "--since: expected a positive number of months"),
     (["watch", "--method", "chain_ladder"], "--method: watch needs a method with a prior"),
@@ -349,6 +366,23 @@ def test_watch_exit_codes():
 def test_projection_bad_options(args, expected):
     result = run(*args)
     assert result.exit_code == 2 and expected in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("option,value,expected", [
+    ("--target", "6", "--compare: the earlier export projects to 12 months, this run to 6 "
+                      "(was it made with another --target?)"),
+    ("--cohort", "month", "--compare: the earlier export has no 'month' column"),
+])
+def test_compare_refuses_an_export_made_otherwise(option, value, expected, tmp_path):
+    # an earlier 12-month export: a 6-month ROI set against it would be read as new closes
+    record = {"campaign": "2024-09 Paid Search Demo days", "age_months": 3,
+              "target_months": 12, "measured_cost": 30538.94, "measured_return": 0.0,
+              "projected_cost": 30538.94, "projected_roi": 1.5, "status": "projected"}
+    before = tmp_path / "before.json"
+    before.write_text(json.dumps([record]))
+    result = run("project", "--compare", str(before), option, value)
+    assert result.exit_code == 2 and result.stderr.startswith(f"Error: {expected}")
+    assert result.stderr.count("\n") == 1
 
 
 def test_project_method_prior_and_compare(tmp_path):

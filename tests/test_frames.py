@@ -41,3 +41,19 @@ def test_take_and_positions():
     values = pd.Series(["b", "x", None, "a"], dtype="str")
     assert positions(values, ["a", "b"]).tolist() == [1, -1, -1, 0]
     assert positions(values.astype("category"), ["a", "b"]).tolist() == [1, -1, -1, 0]
+
+
+def test_cents_is_pythons_round_vectorized():
+    from roiclock.frames import cents
+
+    rng = np.random.default_rng(8)
+    amounts = rng.integers(0, 10**9, 20_000) / 100  # cents split by attribution shares
+    values = np.concatenate([rng.uniform(-1e7, 1e7, 20_000), amounts / 3, amounts / 8,
+                             (rng.integers(0, 10**6, 2_000) * 2 + 1) / 200,  # x.xx5
+                             np.arange(-800, 800) / 8,  # exact binary ties: 0.125 -> 0.12
+                             [138894.925, 48336.835, 2.675, 0.0, -0.004]])
+    assert cents(values).tolist() == [round(v, 2) for v in values.tolist()]
+    # outward, for an interval: float noise off a whole cent stays on it
+    assert cents([138894.92500000002, 2.9999999999999996, -0.001], "down").tolist() == [
+        138894.92, 3.0, -0.01]
+    assert cents([161619.711, 3.0000000000000004], "up").tolist() == [161619.72, 3.0]

@@ -36,6 +36,12 @@ CONFIGS = [
     ("model: " + "x" * 10_000 + "\n", "unknown model 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… "
      "(10,002 characters)"),
     ("!!python/object/apply:os.system [echo hi]\n", "not valid YAML"),
+    # won, lost and open are always understood: mapping one onto another stage would turn
+    # every won deal lost (case-insensitive), silently
+    ("stages: {lost: [Won]}\n", "stages.lost: 'Won' is the stage won itself"),
+    ("stages: {won: [' OPEN ']}\n", "stages.won: ' OPEN ' is the stage open itself"),
+    ("stages: {won: [Closed], lost: [' closed']}\n",
+     "stages: ' closed' is mapped to both won and lost"),
 ]
 
 
@@ -47,6 +53,22 @@ def test_bad_config_is_one_line(tmp_path, text, expected):
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and len(result.stderr) < 400, result.stderr
     assert expected in result.stderr
+
+
+def test_a_stage_mapped_onto_itself_is_fine(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("stages: {won: [WON, Closed Won], lost: [Lost]}\n")
+    assert roiclock.load_settings(path).stages["won"] == ["WON", "Closed Won"]
+    result = runner.invoke(app, ["validate", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_refuses_a_stage_redefining_won(tmp_path):
+    path = tmp_path / "st2.yaml"
+    path.write_text("stages: {lost: [Won]}\n")
+    result = runner.invoke(app, ["validate", "--config", str(path)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "stages.lost: 'Won' is the stage won itself" in result.stderr
 
 
 @pytest.mark.parametrize("data,expected", [
@@ -68,7 +90,7 @@ OPTIONS = [
     (["lag", "--horizon", "nan"], "--horizon: expected positive months (at most 1200), got nan"),
     (["lag", "--confidence", "nan"], "--confidence: expected a level between 0 and 1"),
     (["lag", "--months", "1,99999999999999999999"], "--months: expected positive months"),
-    (["project", "--backtest", "100000"], "--backtest: expected months >= 0 (at most 1200)"),
+    (["project", "--backtest", "100000"], "--backtest: expected months >= 1 (at most 1200)"),
     (["project", "--target", "99999999999999999999"], "--target: expected a positive number"),
     (["chart", "--output", "x.png", "--target", "5000"], "--target: expected a positive number"),
     (["explain", "--top", "-1"], "--top: expected a count from 0 to 1e9"),

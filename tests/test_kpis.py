@@ -29,3 +29,26 @@ D3,open,2024-02-20,,40,A
                             data_through="2024-05-31",
                             by="portfolio").table
     assert p["opportunities"].tolist() == [2, 3] and p["win_rate"].iloc[1] == 0.5
+
+
+def test_an_unpaid_campaign_has_no_cost_per_opportunity(write):
+    from typer.testing import CliRunner
+
+    from roiclock.cli import app
+
+    # U spends nothing and sources D2 (created 2024-01-15): 1 opportunity, cost 0: no cost
+    # per opportunity (blank, as its ROI), not 0; A: 100 / 1 = 100
+    spend = write("spend.csv", "campaign,date,amount\nA,2024-01-01,100\n")
+    deals = write("deals.csv", """deal_id,stage,created_date,close_date,amount,campaign
+D1,won,2024-01-10,2024-02-10,50,A
+D2,won,2024-01-15,2024-02-15,70,U
+""")
+    result = CliRunner().invoke(app, ["report", "--spend", str(spend), "--deals", str(deals),
+                                      "--windows", "3", "--as-of", "2024-06-01",
+                                      "--data-through", "2024-05-31", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split(",") for line in result.output.splitlines()]
+    column = lines[0].index("cost_per_opportunity")
+    cells = {line[0]: (line[lines[0].index("opportunities")], line[column])
+             for line in lines[1:]}
+    assert cells == {"A": ("1", "100"), "U": ("1", "")}

@@ -219,9 +219,9 @@ def test_methods_and_priors():
     assert planned.loc["2024-09 Events Case studies", "prior_roi"] == pytest.approx(1.0)
     assert planned.loc["2024-09 Paid Search Demo days", "prior_roi"] == pytest.approx(
         bf.table.set_index("campaign").loc["2024-09 Paid Search Demo days", "prior_roi"])
-    # ... and cape_cod ignores it
-    ignored = roiclock.run_project(method="cape_cod", priors={"events": 1.0}).table
-    assert np.allclose(ignored["projected_return"], cc.table["projected_return"])
+    # ... and cape_cod would ignore it: given, that is an error, not a silent no-op
+    with pytest.raises(roiclock.InputError, match="cape_cod always uses the Cape Cod prior"):
+        roiclock.run_project(method="cape_cod", priors={"events": 1.0})
     assert auto.method == "auto"
     with pytest.raises(roiclock.InputError, match="no channel or campaign is named 'evnts'"):
         roiclock.run_project(priors={"evnts": 1.0})

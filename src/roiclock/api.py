@@ -72,8 +72,14 @@ def read(spend=None, deals=None, touches=None, settings: Settings | None = None,
         paths = sample_paths()
         spend, deals, touches = paths["spend"], paths["deals"], paths["touches"]
     elif deals is None or (spend is None and need_spend):
+        # say exactly what is missing
         why = need_spend if isinstance(need_spend, str) else "(or neither, for the sample)"
-        raise InputError(f"give both a spend file and a deals file {why}")
+        if deals is None and spend is None and need_spend:
+            raise InputError(f"give both a spend file and a deals file {why}")
+        if deals is None:
+            raise InputError("give a deals file too (or no input file, for the sample)"
+                             + ("" if need_spend else "; no spend file is needed here"))
+        raise InputError(f"give a spend file too {why}")
     return read_inputs(spend, deals, touches, settings.columns)
 
 
@@ -240,13 +246,17 @@ class ProjectReport:
 
 
 def _check_priors(priors: dict | None, method: str, cohort: str) -> None:
-    """A prior given but not used is an error: the chain ladder uses none, and a month cohort
-    holds several channels and campaigns (only a prior for every campaign, '*', applies)."""
+    """A prior given but not used is an error: the chain ladder uses none, Cape Cod always
+    its own, and a month cohort holds several channels and campaigns (only a prior for every
+    campaign, '*', applies)."""
     if not priors:
         return
     if method == "chain_ladder":
         raise InputError("the chain ladder uses no prior; give --method bf, cape_cod, "
                          "benktander or auto to use one", option="priors")
+    if method == "cape_cod":
+        raise InputError("cape_cod always uses the Cape Cod prior estimated from the data; "
+                         "give --method bf, benktander or auto to use yours", option="priors")
     named = sorted(name for name in priors if name != "*")
     if cohort == "month" and named:
         raise InputError(f"a month cohort holds several channels and campaigns: only a prior "
@@ -275,7 +285,7 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
         raise InputError(f"expected months >= 0, got {backtest_months}",
                          option="backtest_months")
     _check_priors(priors, method, cohort)
-    previous = read_previous(compare) if compare is not None else None
+    previous = read_previous(compare, cohort, target) if compare is not None else None
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
     chain = _chain(inputs, settings)

@@ -49,7 +49,10 @@ def figure(points: pd.DataFrame, title: str, confidence: float, method: str | No
     low = points["interval_low"].to_numpy(dtype="float64") * 100
     high = points["interval_high"].to_numpy(dtype="float64") * 100
     ax.axhline(0, color="#444444", linewidth=1)
-    ax.text(months[-1], 0, " break-even", va="bottom", ha="right", color="#444444")
+    # labelled at its left end, just right of the first-month line: the legend sits at the
+    # lower right, where the label used to be
+    ax.annotate("break-even", xy=(months[0], 0), xytext=(4, 2), textcoords="offset points",
+                va="bottom", ha="left", color="#444444", gid="break-even")
     ax.fill_between(months, low, high, color="#f28e2b", alpha=0.2, linewidth=0,
                     label=f"{confidence:.0%} interval")
     n_proj = int(points["projected_campaigns"].iloc[0])
@@ -74,6 +77,18 @@ def figure(points: pd.DataFrame, title: str, confidence: float, method: str | No
     ax.legend(loc="lower right", frameon=False)
     fig.tight_layout()
     return fig
+
+
+def check_drawable(points: pd.DataFrame, target: int, as_of: pd.Timestamp) -> None:
+    """Refuse to draw blank axes: :class:`InputError` (exit 2, as for a backtest with nothing
+    to backtest) when the curve has no measured and no projected point, i.e. no paid
+    campaign is mature at ``target`` months and none can be projected to it yet."""
+    values = points[["measured_roi", "projected_roi"]].to_numpy(dtype="float64")
+    if not np.isfinite(values).any():
+        raise InputError(f"nothing to draw: no paid campaign is mature at {target} months as "
+                         f"of {as_of:%Y-%m-%d}, and there is too little history to project "
+                         f"one to {target} months; a smaller --target or a later --as-of "
+                         "may do")
 
 
 def image(points: pd.DataFrame, title: str, confidence: float, fmt: str,

@@ -34,7 +34,7 @@ from .api import (
     run_watch,
     sample_paths,
 )
-from .chart import TITLE, image
+from .chart import TITLE, check_drawable, image
 from .config import BASES, MAX_MONTHS
 from .engine import DEFAULT_ENGINE, DEFAULT_SPARK_MASTER, DIALECTS, ENGINES
 from .export import FORMATS, stamped, write_atomic
@@ -370,14 +370,22 @@ def parse_priors(text: str | None) -> dict[str, float] | None:
     for part in text.split(","):
         if not part.strip():
             continue
-        name, _, value = part.rpartition("=")
+        name, equals, value = part.rpartition("=")
+        if equals and not name.strip():  # '=1' is no name, not '*': never a silent pick
+            raise InputError(f"--prior: a name is missing before '=' in '{_shown(part.strip())}'"
+                             f"; give NAME=ROI, or one ROI alone (or *=ROI) for every campaign")
         name, value = (name.strip() or "*"), value.strip()
         try:
             number = float(value[:-1]) / 100 if value.endswith("%") else float(value)
         except ValueError:
             raise InputError(f"--prior: expected NAME=ROI pairs like paid_search=1.5 or "
-                             f"events=120%, got '{part.strip()}'") from None
+                             f"events=120%, got '{_shown(part.strip())}'") from None
+        if name in out:
+            raise InputError(f"--prior: '{_shown(name)}' is given twice; give each name once")
         out[name] = number
+    if not out:  # given, but empty: not silently no prior
+        raise InputError(f"--prior: expected NAME=ROI pairs like paid_search=1.5 or "
+                         f"events=120%, got '{_shown(text)}'")
     return out
 
 
@@ -527,8 +535,8 @@ def project(
     confidence: float = typer.Option(0.8, help="Interval level, e.g. 0.8."),
     method: Method = typer.Option(Method.auto, help=METHOD_HELP),
     prior: str | None = typer.Option(None, help=PRIOR_HELP),
-    backtest: int = typer.Option(0, help="Project from the data K, K+3, K+6 months back with "
-                                         "each method; compare."),
+    backtest: int | None = typer.Option(None, help="Project from the data K, K+3, K+6 months "
+                                                  "back with each method; compare."),
     backtest_output: str | None = typer.Option(
         None, help="With csv/json: write the backtest records here."),
     compare: str | None = typer.Option(
@@ -539,17 +547,19 @@ def project(
 ) -> None:
     """Projected final return and ROI of young cohorts: measured, open pipeline and future,
     with an interval checked against the past."""
-    if backtest_output is not None and not backtest:
+    if backtest is not None:  # given: a backtest is asked for, 0 months back is none
+        check_number(backtest, "backtest_months", f"months >= 1 (at most {MAX_MONTHS})", 1,
+                     MAX_MONTHS, low_open=False)
+    if backtest_output is not None and backtest is None:
         raise InputError("--backtest-output: there is no backtest to write; give --backtest K")
     if backtest_output is not None and common.format.value not in FORMATS:
         raise InputError("--backtest-output: the table view prints the backtest; the file is "
                          "for --format csv or json")
     _check_target(target)
     check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
-    check_number(backtest, "backtest_months", f"months >= 0 (at most {MAX_MONTHS})", 0,
-                 MAX_MONTHS, low_open=False)
     result = common.run(run_project, cohort=cohort.value, target=target,
-                        confidence=confidence, backtest_months=backtest, method=method.value,
+                        confidence=confidence, backtest_months=backtest or 0,
+                        method=method.value,
                         priors=parse_priors(prior), compare=_path(compare),
                         period=_value(period), engine=engine.value,
                         spark_master=spark_master)
@@ -631,6 +641,7 @@ def chart(
                         method=method.value, priors=parse_priors(prior), period=_value(period),
                         engine=engine.value, spark_master=spark_master)
     projection = result.projection
+    check_drawable(projection.curve, projection.target, result.inputs.as_of)
     write_file(output, image(projection.curve, TITLE, projection.confidence,
                              output.suffix.lower().lstrip("."), projection.method))
 

@@ -148,6 +148,7 @@ def _check(s: Settings, source: str = "settings") -> None:
             _fail(f"stages: unknown stage {shown(stage)} (won, lost, open)", source)
         if labels != "*" and not isinstance(labels, (list, tuple)):
             _fail(f"stages.{stage}: expected a list of labels or \"*\"", source)
+    _check_stage_labels(s.stages, source)
     if set(s.currency) - {"base", "rates"}:
         _fail("currency: expected the keys base and rates", source)
     for code, rate in (s.currency.get("rates") or {}).items():
@@ -165,6 +166,23 @@ def _check(s: Settings, source: str = "settings") -> None:
             if canonical not in COLUMNS[kind]:
                 _fail(f"columns.{kind}: unknown column {shown(canonical)} "
                       f"(known: {', '.join(COLUMNS[kind])})", source)
+
+
+def _check_stage_labels(stages: dict, source: str) -> None:
+    """won, lost and open themselves are always understood (any case): a label equal to one
+    cannot mean another stage, and a label (matched ignoring case and spaces) cannot map to
+    two stages: either would be a silent pick."""
+    seen: dict[str, str] = {}
+    for stage, labels in stages.items():
+        for label in () if labels == "*" else labels:
+            key = str(label).strip().casefold()
+            if key in STAGES and key != stage:
+                _fail(f"stages.{stage}: {shown(label)} is the stage {key} itself (won, lost "
+                      "and open are always understood and cannot mean another stage)", source)
+            if seen.get(key, stage) != stage:
+                _fail(f"stages: {shown(label)} is mapped to both {seen[key]} and {stage}",
+                      source)
+            seen[key] = stage
 
 
 class _Loader(yaml.SafeLoader):

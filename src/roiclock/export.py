@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import outputs
+from .frames import cents
 
 MONEY, RATIO, COUNT, DAYS = "money", "ratio", "count", "days"
 # The kind of every numeric column any command exports (a test keeps this complete).
@@ -46,9 +47,10 @@ KINDS: dict[str, str] = {
 
 
 def _rounded(value: float, kind: str | None) -> float | int:
-    """``value`` rounded for its kind (+ 0.0: never a negative zero such as -0.004 -> -0.0)."""
+    """``value`` rounded for its kind (+ 0.0: never a negative zero such as -0.004 -> -0.0);
+    money is already at the cent (:func:`roiclock.frames.cents`, column-wise)."""
     if kind == MONEY:
-        return round(value, 2) + 0.0
+        return value + 0.0
     if kind == RATIO:
         return float(f"{value:.6g}") + 0.0
     if kind == COUNT:
@@ -73,6 +75,8 @@ def _values(column: pd.Series, name: str | None = None) -> list:
         values = column.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(values)
         kind = KINDS.get(str(name)) if name is not None else None
+        if kind == MONEY:  # the one cent rounding, shared with watch's verdict
+            values = np.where(finite, cents(values), values)
         return [_rounded(v, kind) if ok else None
                 for v, ok in zip(values.tolist(), finite.tolist(), strict=True)]
     return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))

@@ -64,6 +64,19 @@ KPIS = ["opportunities", "pipeline", "won_deals", "lost_deals", "win_rate",
         "cost_per_opportunity"]
 
 
+def per_opportunity(cost, opportunities) -> np.ndarray:
+    """Cost per opportunity, NaN without opportunities or without cost (an unpaid campaign
+    has no cost per opportunity, as it has no ROI; not 0).
+
+    >>> per_opportunity([100.0, 0.0, 50.0], [4, 3, 0]).tolist()
+    [25.0, nan, nan]
+    """
+    cost = np.asarray(cost, dtype="float64")
+    opportunities = np.asarray(opportunities, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((opportunities > 0) & (cost > 0), cost / opportunities, np.nan)
+
+
 def _kpi_sums(inputs: Inputs, table: pd.DataFrame, last: int) -> dict:
     """Cumulative counts by month over the deals each campaign sourced (first touch, or the
     deal's campaign): created (with a created date), their pipeline value, won and lost."""
@@ -93,8 +106,7 @@ def _kpis(sums: dict, months: int, cost: np.ndarray) -> dict:
     won, lost, opportunities = at["won_deals"], at["lost_deals"], at["opportunities"]
     with np.errstate(divide="ignore", invalid="ignore"):
         return {**at, "win_rate": won / (won + lost),
-                "cost_per_opportunity": np.where(opportunities > 0, cost / opportunities,
-                                                 np.nan)}
+                "cost_per_opportunity": per_opportunity(cost, opportunities)}
 
 
 @dataclass(frozen=True)
@@ -220,8 +232,7 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
         out["won_deals"] = sums["won_deals"]
         out["lost_deals"] = sums["lost_deals"]
         out["win_rate"] = sums["won_deals"] / (sums["won_deals"] + sums["lost_deals"])
-        out["cost_per_opportunity"] = np.where(sums["opportunities"] > 0,
-                                               sums["cost"] / sums["opportunities"], np.nan)
+        out["cost_per_opportunity"] = per_opportunity(sums["cost"], sums["opportunities"])
     out["unpaid_return"] = sums["unpaid_return"]
     out["unpaid_campaigns"] = sums["unpaid_campaigns"]
     if "period" in keys:

@@ -34,7 +34,7 @@ import pandas as pd
 from . import reserving
 from .config import Settings
 from .engine import Engine
-from .frames import take
+from .frames import cents, take
 from .markov import Chain
 from .mature import ByMonth, by_month, roi
 from .pipeline import snapshot
@@ -148,6 +148,8 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
         return take(table_then[column].to_numpy(dtype="float64"), row, missing)
 
     age_now = table_now["age_months"].to_numpy()
+    # a campaign not there then (launched or first credited since) counts from age 0 in the
+    # formulas; its age_then is blank, not 0
     age_then = then_value("age_months", 0).astype("int64")
     base = then_value("measured_return", 0.0)
     cost_now = table_now["projected_cost"].fillna(table_now["measured_cost"]).to_numpy()
@@ -168,13 +170,13 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
     floor = FLOOR * cost
     low, high = reserving.lognormal_interval(expected - base + floor, sd, confidence)
     low, high = base + np.maximum(low - floor, 0), base + np.maximum(high - floor, 0)
+    low, high = cents(low, "down"), cents(high, "up")  # as shown and compared
     actual = table_now["measured_return"].to_numpy()
     judged = ((age_now >= 1) & (age_then < target) & np.isfinite(expected)
               & (np.isfinite(ultimate_then)) & ((cost > 0) | existed))
-    status = np.where(~judged, "not judged", np.where(actual < low - 1e-9, "behind",
-                      np.where(actual > high + 1e-9, "ahead", "on track")))
+    status = np.where(judged, verdict(actual, low, high), "not judged")
     out = pd.DataFrame({
-        key: table_now[key], "age_months": age_now, "age_then": np.where(existed, age_then, 0),
+        key: table_now[key], "age_months": age_now, "age_then": np.where(existed, age_then, np.nan),
         "expected_return": np.where(judged, expected, np.nan),
         "expected_low": np.where(judged, low, np.nan),
         "expected_high": np.where(judged, high, np.nan),
@@ -188,8 +190,26 @@ def watch(inputs: Inputs, credits: pd.DataFrame, settings: Settings, since: int 
     return out, now, then, when
 
 
-def read_previous(path) -> pd.DataFrame:
-    """The records of an earlier ``project --format json`` export."""
+def verdict(won, low, high) -> np.ndarray:
+    """``behind`` (won less than the interval), ``ahead`` or ``on track``, comparing what the
+    exports show: the won amount to the cent (:func:`roiclock.frames.cents`) against the
+    interval's ends rounded outward to the cent. A campaign that won nothing since, whose
+    interval's low end is what it had won then, stays on track whatever float noise lies
+    between the two sums; a cent below the low end shown is behind.
+
+    >>> verdict([138894.925, 138894.92, 162000.0], [138894.92500000002, 138894.93, 139e3],
+    ...         [161619.72, 161619.72, 161619.72]).tolist()
+    ['on track', 'behind', 'ahead']
+    """
+    won = cents(won)
+    low, high = cents(low, "down"), cents(high, "up")
+    return np.where(won < low, "behind", np.where(won > high, "ahead", "on track"))
+
+
+def read_previous(path, cohort: str | None = None, target: int | None = None) -> pd.DataFrame:
+    """The records of an earlier ``project --format json`` export; with ``cohort`` and
+    ``target``, refused when made with another --cohort or --target (see
+    :func:`check_comparable`)."""
     path = Path(path)
     try:
         records = json.loads(path.read_text("utf-8"))
@@ -203,7 +223,25 @@ def read_previous(path) -> pd.DataFrame:
             or not needed <= set(records[0])):
         raise InputError("not a json export of 'roiclock project' (expected its records: "
                          + ", ".join(sorted(needed)) + ")", file=str(path))
-    return pd.DataFrame.from_records(records)
+    previous = pd.DataFrame.from_records(records)
+    if cohort is not None and target is not None:
+        check_comparable(previous, cohort, target)
+    return previous
+
+
+def check_comparable(previous: pd.DataFrame, cohort: str, target: int) -> None:
+    """An earlier export compares only when made with the same --cohort (its first column)
+    and --target (its ``target_months``): a 6-month ROI is no earlier 12-month ROI."""
+    if cohort not in previous.columns:
+        raise InputError(f"the earlier export has no '{cohort}' column (was it made with "
+                         "another --cohort?)", option="compare")
+    if "target_months" in previous.columns:
+        then = sorted({int(t) for t in pd.to_numeric(previous["target_months"],
+                                                     errors="coerce").dropna()})
+        if then and then != [target]:
+            raise InputError(f"the earlier export projects to {then[0]} months, this run to "
+                             f"{target} (was it made with another --target?)",
+                             option="compare")
 
 
 def compare(projection: Projection, previous: pd.DataFrame) -> pd.DataFrame:
@@ -212,9 +250,7 @@ def compare(projection: Projection, previous: pd.DataFrame) -> pd.DataFrame:
     was not projected then."""
     table = projection.table
     key = table.columns[0]
-    if key not in previous.columns:
-        raise InputError(f"the earlier export has no '{key}' column (was it made with another "
-                         "--cohort?)", option="compare")
+    check_comparable(previous, str(key), projection.target)
     prev = previous.drop_duplicates(key).set_index(previous.drop_duplicates(key)[key]
                                                    .astype("str"))
     prev = prev.reindex(table[key].astype("str"))

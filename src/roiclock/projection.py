@@ -80,6 +80,14 @@ class Triangle:
     ages: np.ndarray          # latest observed age of each cohort, capped at the target
     ret: np.ndarray
     cost: np.ndarray
+    # whole calendar months since launch at as-of, not capped (what the tables show as
+    # age_months; a month cohort: its youngest campaign's); None: the ages above
+    months_old: np.ndarray | None = None
+
+    @property
+    def age_months(self) -> np.ndarray:
+        """Each cohort's real age (not capped at the target)."""
+        return self.ages if self.months_old is None else self.months_old
 
 
 @dataclass(frozen=True)
@@ -119,25 +127,27 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
     if months is None or months.last < target:
         months = by_month(inputs, credits, settings, target)
     table = months.table
-    ages = _ages_vector(table["launch"], inputs.as_of, target)
+    old = _ages_vector(table["launch"], inputs.as_of)
+    ages = np.minimum(old, target)  # the triangle has columns 0..target only
     ret = months.ret[:, : target + 1].copy()
     cost = months.cost[:, : target + 1].copy()
     unobserved = np.arange(target + 1)[None, :] > ages[:, None]
     ret[unobserved] = np.nan
     cost[unobserved] = np.nan
     if cohort == "campaign":
-        return Triangle(pd.Index(table["campaign"], name="campaign"), ages, ret, cost)
+        return Triangle(pd.Index(table["campaign"], name="campaign"), ages, ret, cost, old)
     names, code = month_cohorts(months)
     paid = code >= 0
-    group_ages = np.full(len(names), target)
-    np.minimum.at(group_ages, code[paid], ages[paid])
+    group_old = np.full(len(names), np.iinfo("int64").max)
+    np.minimum.at(group_old, code[paid], old[paid])  # every month cohort has a paid campaign
+    group_ages = np.minimum(group_old, target)
     sums = []
     for values in (ret[paid], cost[paid]):
         out = np.zeros((len(names), target + 1))
         np.add.at(out, code[paid], np.nan_to_num(values))
         out[np.arange(target + 1)[None, :] > group_ages[:, None]] = np.nan
         sums.append(out)
-    return Triangle(pd.Index(names, name="month"), group_ages, sums[0], sums[1])
+    return Triangle(pd.Index(names, name="month"), group_ages, sums[0], sums[1], group_old)
 
 
 def month_cohorts(months: ByMonth) -> tuple[np.ndarray, np.ndarray]:
@@ -151,10 +161,10 @@ def month_cohorts(months: ByMonth) -> tuple[np.ndarray, np.ndarray]:
     return names, code
 
 
-def _ages_vector(launch: pd.Series, as_of: pd.Timestamp, target: int) -> np.ndarray:
-    """Whole calendar months from launch to as-of (launch + k months <= as-of), 0..target."""
+def _ages_vector(launch: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """Whole calendar months from launch to as-of (launch + k months <= as-of), >= 0."""
     as_of_days = np.full(len(launch), np.datetime64(as_of.date(), "D"))
-    return np.clip(months_since(launch.to_numpy(), as_of_days), 0, target)
+    return np.maximum(months_since(launch.to_numpy(), as_of_days), 0)
 
 
 def _sigma2(C: np.ndarray, ages: np.ndarray, f: np.ndarray) -> np.ndarray:
@@ -676,7 +686,7 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
     prior_elr = fitted.elr if method != "chain_ladder" else np.full(n, np.nan)
     table = pd.DataFrame({
         tri.cohorts.name: names,
-        "age_months": ages, "target_months": target,
+        "age_months": tri.age_months, "target_months": target,
         "measured_cost": measured_cost, "measured_return": measured,
         "projected_cost": np.where(blank, np.nan, projected_cost),
         "projected_return": np.where(blank, np.nan, projected),
@@ -688,7 +698,8 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
         "status": np.where(mature, "mature", np.where(too_young, "too_young", "projected"))})
     path, cost_path = _paths(tri, returns, costs, fitted, projected, projected_cost, method,
                              too_young, target)
-    payback, how = _payback(tri, path, cost_path, target, too_young)
+    paid = np.nan_to_num(np.fmax(measured_cost, exposure)) > 0
+    payback, how = _payback(tri, path, cost_path, target, too_young, paid)
     table["payback_months"] = pd.array(payback, dtype="Int64")
     table["payback"] = how
     table["method"] = method
@@ -782,14 +793,17 @@ def _paths(tri: Triangle, returns: Development, costs: Development, fitted: Fit,
 
 
 def _payback(tri: Triangle, ret: np.ndarray, cost: np.ndarray, target: int,
-             too_young: np.ndarray):
-    """First month 1..target where cumulative return covers cumulative cost (> 0)."""
+             too_young: np.ndarray, paid: np.ndarray):
+    """First month 1..target where cumulative return covers cumulative cost (> 0); else why
+    not: ``not yet measured`` (too young), ``no cost`` (only where ``paid`` is False: a
+    campaign without cost; a paid one too young has no cost path yet, not no cost) or
+    ``not within N months``."""
     ret, cost = ret[:, 1:], cost[:, 1:]
     covered = (cost > 0) & (ret >= cost)
     first = np.where(covered.any(axis=1), covered.argmax(axis=1) + 1, 0)
     measured = (first > 0) & (first <= tri.ages)
     never = np.where(too_young, "not yet measured", f"not within {target} months")
-    never = np.where(np.nan_to_num(cost).max(axis=1, initial=0) > 0, never, "no cost")
+    never = np.where(paid, never, "no cost")
     how = np.where(first == 0, never, np.where(measured, "measured", "projected"))
     return np.where(first > 0, first, np.array(None, dtype=object)), how
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .api import Explanation, LagReport, ProjectReport, Report, Validation, WatchReport
+from .frames import cents
 from .schema import UNATTRIBUTED
 from .words import (
     as_of_text,
@@ -373,7 +374,8 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
                   f"= won so far + open (pipeline: open deals x chance to win by "
                   f"{projection.target} months) + future (deals not valued yet, and how the "
                   f"pipeline usually turns out); payback: first month where return covers cost "
-                  f"(* projected; 'later': not within {projection.target} months).",
+                  f"(* projected; 'later': not within {projection.target} months; '-': not yet "
+                  f"measured, too young).",
                   style="dim")
     if result.comparison is not None:
         console.print(compare_table(result))
@@ -430,7 +432,7 @@ def print_watch(result: WatchReport, console: Console, quiet: bool = False) -> N
     console.print(accounting_line(result.inputs), style="dim")
     table = _table(f"Return won so far against what was expected by now "
                    f"({result.confidence:.0%} interval)")
-    table.add_column(key, no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column(key, no_wrap=True, overflow="ellipsis", max_width=21)
     for name in ("age", "expected", "interval", "won", "status", f"{result.now.target} mo"):
         table.add_column(name, justify="left" if name == "status" else "right", no_wrap=True)
     order = data.assign(_rank=data["status"].map({"behind": 0, "ahead": 1, "on track": 2,
@@ -439,10 +441,12 @@ def print_watch(result: WatchReport, console: Console, quiet: bool = False) -> N
         if row["status"] == "not judged":
             continue
         style = {"behind": "red", "ahead": "green"}.get(row["status"], "")
-        table.add_row(label(str(row[key]), 24), str(row["age_months"]),
+        # the interval and won at one precision, from the cents the status compares: a
+        # campaign on track never shows below its interval (nor behind one above its low)
+        table.add_row(label(str(row[key]), 21), str(row["age_months"]),
                       money(row["expected_return"]),
-                      f"{money_short(row['expected_low'])}..{money_short(row['expected_high'])}",
-                      money(row["measured_return"]), Text(row["status"], style=style),
+                      f"{money(row['expected_low'])}..{money(row['expected_high'])}",
+                      money(cents(row["measured_return"])), Text(row["status"], style=style),
                       percent(row["projected_roi"]))
     console.print(table)
     console.print("Not judged: campaigns less than a month old, already at the target then, or "

@@ -189,7 +189,12 @@ def method_name(method: str) -> str:
 def watch_sentence(then: Projection, then_as_of, since: int, behind: int, judged: int,
                    ahead: int) -> str:
     """What ``watch`` found, in one sentence; when nothing could be judged, why."""
-    head = f"Against the projection of {then_as_of:%Y-%m-%d} ({since} months ago): "
+    ago = f"{months(since)} ago"
+    if len(then.table) == 0:  # no campaign had launched: no projection to name
+        return (f"Nothing to judge: {ago} ({then_as_of:%Y-%m-%d}) is before the data, so "
+                f"nothing was known then: too little history to have projected ROI at "
+                f"{months(then.target)}.")
+    head = f"Against the projection of {then_as_of:%Y-%m-%d} ({ago}): "
     if judged == 0 and then.portfolio()["cohorts"] == 0:
         why = (f" (no campaign had reached {then.target} months)"
                if not (then.triangle.ages >= then.target).any() else "")
@@ -209,6 +214,13 @@ def projection_sentence(projection: Projection) -> str:
         return f"Too little history to project ROI at {target} months."
     level = f"{projection.confidence:.0%}"
     what = "campaign" if projection.triangle.cohorts.name == "campaign" else "monthly cohort"
+    usable = projection.table["status"].to_numpy()[projection.paid_rows(("mature",
+                                                                         "projected"))]
+    if (usable == "mature").all():  # measured, not projected: no interval to give
+        every = "both" if n == 2 else f"all {n}" if n > 2 else "the one"
+        return (f"Nothing to project at {target} months: {every} paid {what}"
+                f"{'s are' if n != 1 else ' is'} mature there, ROI "
+                f"{percent(total['roi'], missing='n/a')} measured.")
     if not finite(total.get("interval_low")):
         return (f"Projected at {target} months for {n} paid {what}{'s' if n != 1 else ''} "
                 f"(mature or projected) with {method_name(projection.method)}: "
