@@ -96,10 +96,12 @@ def test_watch_status_agrees_with_the_cents_shown():
                                                    "expected_high"))
         expected = "behind" if won < low else "ahead" if won > high else "on track"
         assert row["status"] == expected, row
-    # it won nothing since its projection: at the low end, which is what it had won then
+    # it won nothing since its projection: at the low end, which is what it had won then,
+    # 138894.925: won to the nearest cent (a half cent away from zero) .93, the low end
+    # rounded outward (down) .92
     row = rows(result.output)["2023-10 Paid Search Demo days"]
     assert (row["measured_return"], row["expected_low"], row["status"]) == (
-        "138894.92", "138894.92", "on track")
+        "138894.93", "138894.92", "on track")
     view = runner.invoke(app, ["watch"]).output
     line = next(x for x in view.splitlines() if x.startswith("2023-10 Paid Search"))
     assert line.split()[-5:-2] == ["138,895..161,620", "138,895", "on"]

@@ -126,32 +126,35 @@ def has_untrimmed(values: pd.Series) -> bool:
     return bool(changed or empty)
 
 
+CENT_NOISE = 4  # decimals of a cent kept before rounding to the cent
+
+
 def cents(values, how: str = "nearest") -> np.ndarray:
     """Money to the cent, the one rounding that exports and watch's verdict share.
 
-    ``nearest``: the cent nearest the value itself, exactly as Python's ``round(x, 2)``
-    (decided on the exact binary value, not on x * 100 rounded; a true tie, 0.125, to even),
-    vectorized. ``down`` / ``up``: an interval's low and high end rounded outward (never
-    narrower than computed), a value a hair off a whole cent (float noise) counting as on it.
+    The value in cents is first taken to 1/10,000 of a cent (:data:`CENT_NOISE`): float noise
+    (two engines summing in another order differ in the last bits) never decides a cent.
+    ``nearest``: then to the nearest cent, a half cent away from zero, as a spreadsheet's
+    ROUND does on the decimal that is printed (2.675 -> 2.68, although the binary value of
+    2.675 is a hair below it). ``down`` / ``up``: an interval's low and high end rounded
+    outward (never narrower than computed).
 
-    >>> cents([138894.925, 48336.835, 0.125, -0.125, 2.675]).tolist()
-    [138894.92, 48336.83, 0.12, -0.12, 2.67]
+    >>> cents([138894.925, 48336.835, 0.125, -0.125, 2.675, 2.674999]).tolist()
+    [138894.93, 48336.84, 0.13, -0.13, 2.68, 2.67]
+    >>> cents([239988.48499999999, 239988.48500000002]).tolist()  # two engines' sums
+    [239988.49, 239988.49]
     >>> cents([138894.92500000002, 2.9999999999999996], "down").tolist()
     [138894.92, 3.0]
     >>> cents([0.001], "up").tolist()
     [0.01]
     """
     x = np.asarray(values, dtype="float64")
-    hundredths = x * 100
-    if how != "nearest":
-        steady = np.round(hundredths, 6)  # 299.99999999999997 is 300 cents, not 299
-        return (np.floor(steady) if how == "down" else np.ceil(steady)) / 100
-    k = np.floor(hundredths)
     with np.errstate(invalid="ignore", over="ignore"):
-        # Veltkamp's split x = hi + lo (26 bits each): hi * 100 and lo * 100 are exact, so
-        # the sign of (hi * 100 - midpoint) + lo * 100 is that of the exact x * 100 - midpoint
-        big = x * 134217729.0
-        hi = big - (big - x)
-        side = np.sign((hi * 100 - (k + 0.5)) + (x - hi) * 100)
-        k = np.where(side > 0, k + 1, np.where(side < 0, k, k + k % 2))
+        steady = np.round(x * 100, CENT_NOISE)
+        if how == "down":
+            k = np.floor(steady)
+        elif how == "up":
+            k = np.ceil(steady)
+        else:
+            k = np.sign(steady) * np.floor(np.abs(steady) + 0.5)
     return np.where(np.isfinite(x), k / 100, x)
