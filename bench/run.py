@@ -237,7 +237,8 @@ def markdown(rows: list[dict], repeat: int, start: dict | None) -> str:
              "doing linear attribution and four windows straight from the files. Both are "
              "measured in the same run as the rows of their size.", "",
              "| size | input | command | engine | seconds | x floor | x DuckDB peer | MB | "
-             "x floor MB | ROI max abs diff vs peer (6 significant digits exported) |", "|---" * 10 + "|"]
+             "x floor MB | ROI max abs diff vs peer (6 significant digits exported) |",
+             "|---" * 10 + "|"]
     for r in rows:
         diff = f"{r['roi_diff']:.1e}" if "roi_diff" in r else ""
         lines.append(f"| {r['size']} | {r['input']} | {r['label']} | {r['engine']} | "
