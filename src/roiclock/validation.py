@@ -222,10 +222,13 @@ def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Serie
 
 def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings: Settings,
             decimal_hint: str) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if numeric:
         values = series.astype("float64")
+        present = series.notna().to_numpy()
     else:
-        text = parse.blank(series)
+        text = parse.blank(series)  # blank text ('', ' ') is an empty cell, as a null is
+        present = text.notna().to_numpy()
         percent = text.str.endswith("%", na=False)
         if how == "money" and percent.any():  # 50% is no amount of money: never 0.5
             checks.add(percent, column, "bad amount",
@@ -235,11 +238,13 @@ def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings:
         values = values.where(~percent, values / 100)
         what = "an amount" if how == "money" else "a fraction"
         checks.add(bad, column, "bad amount", "cannot read '{value}' as " + what, series)
-    present = series.notna().to_numpy()
     finite = parse.finite(values).to_numpy()
-    checks.add(present & ~finite, column, "bad amount", "'{value}' is not a finite number",
-               series)
-    checks.add(finite & (values.abs() > LARGEST_AMOUNT).to_numpy(), column, "bad amount",
+    if numeric:  # inf or NaN stored as a number (text 'inf' or 'nan' cannot be read above)
+        checks.add(present & ~finite, column, "bad amount", "'{value}' is not a finite number",
+                   series)
+    # written in digits but too large for a float (a run of 400 nines): infinite, and large
+    large = present & (values.abs() > LARGEST_AMOUNT).to_numpy()
+    checks.add(large, column, "bad amount",
                f"amount {{value}} is implausibly large (over {LARGEST_AMOUNT:.0e})", series)
     return values.where(finite)
 
