@@ -9,7 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+import roiclock
 from roiclock.cli import app
+from roiclock.schema import InputError
 
 runner = CliRunner()
 SPEND = "campaign,date,amount\nA,2024-01-01,100\n"
@@ -93,3 +95,47 @@ def test_infinity_stored_as_a_number_is_not_finite(tmp_path):
                       "amount": [float("inf")]})
     result, rows = rejects(tmp_path, deals=table)
     assert rows[0]["message"] == "'inf' is not a finite number"
+
+
+# G: every reject's value is the cell as written; one other row is a row
+
+def test_reject_values_are_the_cells_as_written(tmp_path):
+    spend = "campaign,date,amount\nA,01/02/2024,100\nA,13/02/2024,-5.50\n"
+    deals = ("deal_id,close_date,amount,stage,margin\nD1,01/03/2024,-3000,won,0.5\n"
+             "D2,01/03/2024,10,won,150%\nD3,31/12/1899,10,won,0.5\nD4,01/01/2099,10,won,\n")
+    (tmp_path / "s.csv").write_text(spend)
+    (tmp_path / "d.csv").write_text(deals)
+    # read from the library: the --rejects file guards cells starting with '-' (formulas)
+    with pytest.raises(InputError) as stop:  # a bad date blocks: the error holds the rejects
+        roiclock.load(tmp_path / "s.csv", tmp_path / "d.csv", as_of="2024-06-01")
+    rows = stop.value.rejects.to_dict("records")
+    assert [(r["kind"], r["reason"], r["value"], r["message"]) for r in rows] == [
+        ("spend", "negative spend", "-5.50", "negative spend -5.50"),
+        ("deals", "negative amount", "-3000", "negative amount -3000 for a won deal"),
+        ("deals", "bad margin", "150%", "margin 150% is not a fraction between 0 and 1"),
+        ("deals", "bad date", "31/12/1899",
+         "date 31/12/1899 is out of range (1990-01-01 to 2099-12-31)"),
+        ("deals", "future date", "01/01/2099",
+         rows[-1]["message"].replace(rows[-1]["value"], "01/01/2099"))]
+    assert rows[-1]["message"].startswith("date 01/01/2099 is after today")
+
+
+def test_one_other_rejected_row_is_singular(tmp_path):
+    spend = "campaign,date,amount\nA,2024-01-01,x\nA,2024-01-02,-5\n"
+    result = run(tmp_path, "report", spend=spend,
+                 deals="deal_id,close_date,amount\nD1,2024-03-01,5\n")
+    assert "; 1 other rejected row: 'roiclock validate" in one_line(result)
+
+
+@pytest.mark.parametrize("as_of", ["", "  "])
+def test_empty_as_of_is_named_empty(tmp_path, as_of):
+    result = run(tmp_path, "report", "--as-of", as_of,
+                 deals="deal_id,close_date,amount\nD1,2024-03-01,5\n")
+    assert one_line(result) == "Error: --as-of: expected a date YYYY-MM-DD, got an empty value\n"
+
+
+def test_empty_as_of_in_the_library(tmp_path):
+    (tmp_path / "s.csv").write_text(SPEND)
+    (tmp_path / "d.csv").write_text("deal_id,close_date,amount\nD1,2024-03-01,5\n")
+    with pytest.raises(InputError, match="as_of: expected a date, got an empty value$"):
+        roiclock.load(tmp_path / "s.csv", tmp_path / "d.csv", as_of="")

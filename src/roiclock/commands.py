@@ -392,11 +392,14 @@ def parse_priors(text: str | None) -> dict[str, float] | None:
 def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
     if text is None:
         return None
+    got = "an empty value" if not text.strip() else f"'{_shown(text)}'"
     try:
-        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+        day = pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
     except (ValueError, TypeError):
-        raise InputError(f"{option}: expected a date YYYY-MM-DD, got '{_shown(text)}'") \
-            from None
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {got}") from None
+    if pd.isna(day):  # '' and 'NaT' read as no date at all
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {got}")
+    return day
 
 
 @contextlib.contextmanager
