@@ -139,3 +139,23 @@ def test_empty_as_of_in_the_library(tmp_path):
     (tmp_path / "d.csv").write_text("deal_id,close_date,amount\nD1,2024-03-01,5\n")
     with pytest.raises(InputError, match="as_of: expected a date, got an empty value$"):
         roiclock.load(tmp_path / "s.csv", tmp_path / "d.csv", as_of="")
+
+
+# C: a duplicate deal_id's value is the cell; the message cuts the cell, not the message
+
+def test_duplicate_deal_id_value_is_the_cell(tmp_path):
+    long = "Q" * 200
+    deals = (f"deal_id,close_date,amount\nD5,2024-03-01,5\n{long},2024-03-01,5\n"
+             f"D5,2024-03-02,6\n{long},2024-03-02,6\n")
+    result, rows = rejects(tmp_path, deals=deals)
+    assert [(r["row"], r["value"], r["message"]) for r in rows] == [
+        ("4", "D5", "duplicate deal_id 'D5' (first on line 2)"),
+        ("5", long, f"duplicate deal_id '{'Q' * 40}… (200 characters)' (first on line 3)")]
+
+
+def test_duplicate_deal_id_in_parquet_names_the_row(tmp_path):
+    table = pa.table({"deal_id": ["D1", "D2", "D1"], "close_date": ["2024-03-01"] * 3,
+                      "amount": [5.0, 6.0, 7.0]})
+    result, rows = rejects(tmp_path, deals=table)
+    assert [(r["row"], r["value"], r["message"]) for r in rows] == [
+        ("3", "D1", "duplicate deal_id 'D1' (first on row 1)")]

@@ -132,8 +132,11 @@ class _Checks:
         self.first_of_id = np.zeros(0, dtype=bool)  # deals: the first row of each deal_id
         self.won_amounts = pd.Series([], dtype="float64")  # deals: amounts of the won rows
 
-    def add(self, mask, column: str, reason: str, message: str, values=None) -> None:
-        """Reject rows where ``mask`` holds (if not already); ``message`` may hold {value}."""
+    def add(self, mask, column: str, reason: str, message: str, values=None,
+            suffix: pd.Series | None = None) -> None:
+        """Reject rows where ``mask`` holds (if not already); ``message`` may hold {value}
+        (the cell, cut short); ``suffix``: per row, text to end the message with (read at
+        the rejected rows only)."""
         mask = np.asarray(mask, dtype=bool) & ~self.rejected
         if not mask.any():
             return
@@ -150,6 +153,8 @@ class _Checks:
         cut = value.map(shown) if "{value}" in message else value  # a cell, never 1 MB of it
         text = before + cut + after if "{value}" in message else pd.Series(message,
                                                                            index=value.index)
+        if suffix is not None:
+            text = text + suffix.loc[value.index].astype("str")
         self.parts.append(pd.DataFrame({
             "kind": self.kind, "file": self.file, "row": self.line(mask),
             "column": column, "reason": reason, "value": value.to_numpy(),
@@ -398,11 +403,11 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: p
     if duplicate.any():
         first_row = (pd.Series(checks.line(np.ones(len(deals), dtype=bool)), index=deals.index)
                      .groupby(deals["deal_id"], observed=True).first())
-        ids = deals["deal_id"].astype("object").where(duplicate, "")
-        described = ("'" + ids.astype("str").map(shown) + f"' (first on {_where(file)} "
-                     + ids.map(first_row).fillna(0).astype("int64").astype("str") + ")")
-        checks.add(duplicate, "deal_id", "duplicate deal_id", "duplicate deal_id {value}",
-                   described)
+        ids = deals["deal_id"][duplicate]  # the rows to describe only
+        first = (f" (first on {_where(file)} "
+                 + ids.astype("object").map(first_row).astype("int64").astype("str") + ")")
+        checks.add(duplicate, "deal_id", "duplicate deal_id", "duplicate deal_id '{value}'",
+                   checks.cell("deal_id"), suffix=first)
     return deals, checks
 
 
