@@ -159,3 +159,21 @@ def test_duplicate_deal_id_in_parquet_names_the_row(tmp_path):
     result, rows = rejects(tmp_path, deals=table)
     assert [(r["row"], r["value"], r["message"]) for r in rows] == [
         ("3", "D1", "duplicate deal_id 'D1' (first on row 1)")]
+
+
+# E: a Parquet column of the wrong type is told what that column accepts
+
+@pytest.mark.parametrize("column,values,expected", [
+    ("close_date", pa.array([20240301], pa.int64()), "int64 values: expected dates or text"),
+    ("deal_id", pa.array([1.5]), "double values: expected text or integers"),
+    ("deal_id", pa.array([0], pa.timestamp("us")),
+     "timestamp[us] values: expected text or integers"),
+    ("amount", pa.array([True]), "bool values: expected numbers or text"),
+])
+def test_parquet_wrong_type_names_what_the_column_accepts(tmp_path, column, values, expected):
+    table = {"deal_id": pa.array(["D1"]), "close_date": pa.array(["2024-03-01"]),
+             "amount": pa.array([5.0])}
+    table[column] = values
+    result = run(tmp_path, "validate", deals=pa.table(table))
+    assert one_line(result) == (f"Error: {tmp_path / 'deals.parquet'}, column '{column}': the "
+                                f"column holds {expected}\n")
