@@ -177,3 +177,64 @@ def test_parquet_wrong_type_names_what_the_column_accepts(tmp_path, column, valu
     result = run(tmp_path, "validate", deals=pa.table(table))
     assert one_line(result) == (f"Error: {tmp_path / 'deals.parquet'}, column '{column}': the "
                                 f"column holds {expected}\n")
+
+
+# D: '*' for two stages and empty labels are refused, never a silent pick
+
+@pytest.mark.parametrize("stages,expected", [
+    ('{won: ["Closed Won"], lost: "*", open: "*"}',
+     'stages: "*" (every other label) is given to both lost and open; give it to one stage'),
+    ('{won: ["Closed Won"], lost: [""]}', "stages.lost: an empty label ('') names no CRM stage"),
+    ('{won: ["Closed Won"], lost: [null]}', "stages.lost: an empty label (None) names no CRM"),
+    ('{won: ["Closed Won"], lost: ["  "]}', "stages.lost: an empty label ('  ') names no CRM"),
+])
+def test_stage_labels_refused(tmp_path, stages, expected):
+    result = run(tmp_path, "validate", config=f"stages: {stages}\n",
+                 deals="deal_id,close_date,amount,stage\nD1,2024-03-01,5,Closed Won\n")
+    assert f"c.yaml: {expected}" in one_line(result)
+
+
+def test_star_over_a_presets_star_is_refused(tmp_path):
+    result = run(tmp_path, "validate", "--preset", "salesforce", config='stages: {lost: "*"}\n',
+                 deals="deal_id,close_date,amount,stage\nD1,2024-03-01,5,Closed Won\n")
+    assert 'is given to both' in one_line(result)
+
+
+# B: a prior must be finite and plausible, on the command line as in the config
+
+@pytest.mark.parametrize("prior,expected", [
+    ("inf", "expected an ROI >= -1 (e.g. 1.5 for +150%), got inf"),
+    ("1e400", "expected an ROI >= -1 (e.g. 1.5 for +150%), got inf"),
+    ("nan", "expected an ROI >= -1 (e.g. 1.5 for +150%), got nan"),
+    ("-inf", "expected an ROI >= -1 (e.g. 1.5 for +150%), got -inf"),
+    ("1e300", "an ROI of 1e+300 is implausibly large (over 100, i.e. +10,000%)"),
+    ("10001%", "an ROI of 100.01 is implausibly large (over 100, i.e. +10,000%)"),
+])
+def test_prior_refused_on_the_command_line(tmp_path, prior, expected):
+    result = run(tmp_path, "project", "--prior", f"A={prior}",
+                 deals="deal_id,close_date,amount,campaign\nD1,2024-03-01,5,A\n")
+    assert one_line(result) == f"Error: --prior: 'A': {expected}\n"
+
+
+@pytest.mark.parametrize("prior,expected", [
+    (".inf", "expected an ROI >= -1 (e.g. 1.5 for +150%), got inf"),
+    ("1.0e+300", "an ROI of 1e+300 is implausibly large (over 100, i.e. +10,000%)"),
+])
+def test_prior_refused_in_the_config(tmp_path, prior, expected):
+    result = run(tmp_path, "project", config=f"priors: {{A: {prior}}}\n",
+                 deals="deal_id,close_date,amount,campaign\nD1,2024-03-01,5,A\n")
+    assert one_line(result).endswith(f"c.yaml: priors.A: {expected}\n")
+
+
+def test_prior_at_the_bound_is_accepted(tmp_path):
+    result = run(tmp_path, "project", "--prior", "A=100", "--format", "csv",
+                 deals="deal_id,close_date,amount,campaign\nD1,2024-03-01,5,A\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_prior_refused_in_the_library():
+    from roiclock.projection import user_elr
+    with pytest.raises(InputError, match="implausibly large"):
+        user_elr({"A": 1e300}, ["A"], ["x"])
+    with pytest.raises(InputError, match="got inf"):
+        user_elr({"A": float("inf")}, ["A"], ["x"])

@@ -35,7 +35,7 @@ from .api import (
     sample_paths,
 )
 from .chart import TITLE, check_drawable, image
-from .config import BASES, MAX_MONTHS
+from .config import BASES, MAX_MONTHS, prior_problem
 from .engine import DEFAULT_ENGINE, DEFAULT_SPARK_MASTER, DIALECTS, ENGINES
 from .export import FORMATS, stamped, write_atomic
 from .mature import BY
@@ -382,6 +382,9 @@ def parse_priors(text: str | None) -> dict[str, float] | None:
                              f"events=120%, got '{_shown(part.strip())}'") from None
         if name in out:
             raise InputError(f"--prior: '{_shown(name)}' is given twice; give each name once")
+        problem = prior_problem(number)
+        if problem:
+            raise InputError(f"--prior: '{_shown(name)}': {problem}")
         out[name] = number
     if not out:  # given, but empty: not silently no prior
         raise InputError(f"--prior: expected NAME=ROI pairs like paid_search=1.5 or "
