@@ -35,7 +35,7 @@ from .api import (
     sample_paths,
 )
 from .chart import TITLE, check_drawable, image
-from .config import BASES, MAX_MONTHS
+from .config import BASES, MAX_MONTHS, prior_problem
 from .engine import DEFAULT_ENGINE, DEFAULT_SPARK_MASTER, DIALECTS, ENGINES
 from .export import FORMATS, stamped, write_atomic
 from .mature import BY
@@ -382,6 +382,9 @@ def parse_priors(text: str | None) -> dict[str, float] | None:
                              f"events=120%, got '{_shown(part.strip())}'") from None
         if name in out:
             raise InputError(f"--prior: '{_shown(name)}' is given twice; give each name once")
+        problem = prior_problem(number)
+        if problem:
+            raise InputError(f"--prior: '{_shown(name)}': {problem}")
         out[name] = number
     if not out:  # given, but empty: not silently no prior
         raise InputError(f"--prior: expected NAME=ROI pairs like paid_search=1.5 or "
@@ -392,11 +395,14 @@ def parse_priors(text: str | None) -> dict[str, float] | None:
 def parse_date(text: str | None, option: str) -> pd.Timestamp | None:
     if text is None:
         return None
+    got = "an empty value" if not text.strip() else f"'{_shown(text)}'"
     try:
-        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+        day = pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
     except (ValueError, TypeError):
-        raise InputError(f"{option}: expected a date YYYY-MM-DD, got '{_shown(text)}'") \
-            from None
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {got}") from None
+    if pd.isna(day):  # '' and 'NaT' read as no date at all
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {got}")
+    return day
 
 
 @contextlib.contextmanager

@@ -24,6 +24,9 @@ MAX_DEPTH = 10
 # A fully loaded cost is a few times the media spend; past this, costs could overflow to
 # infinity (amounts go up to 1e12 a row) and ROI silently become empty.
 MAX_COST_MULTIPLIER = 1_000_000
+# A prior (expected ROI) above this (+10,000%) is a typo, not an expectation: refused, on the
+# command line (--prior) as in the config (priors:)
+MAX_PRIOR_ROI = 100
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,17 @@ def shown(value: Any, limit: int = 40) -> str:
 def _number(value: Any) -> bool:
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
             and math.isfinite(value))
+
+
+def prior_problem(value: Any) -> str | None:
+    """What is wrong with an expected ROI given as a prior (None: nothing): the one rule of
+    ``--prior``, the config's ``priors:`` and the library's ``priors``."""
+    if not _number(value) or not value >= -1:
+        return f"expected an ROI >= -1 (e.g. 1.5 for +150%), got {shown(value)}"
+    if value > MAX_PRIOR_ROI:
+        return (f"an ROI of {value:g} is implausibly large (over {MAX_PRIOR_ROI:g}, i.e. "
+                f"+{MAX_PRIOR_ROI * 100:,.0f}%)")
+    return None
 
 
 # settings that must be finite numbers (None allowed for default_margin)
@@ -156,9 +170,9 @@ def _check(s: Settings, source: str = "settings") -> None:
             _fail(f"currency.rates.{shown(code)}: expected a positive number, got {shown(rate)}",
                   source)
     for name, value in s.priors.items():
-        if not _number(value) or not value >= -1:
-            _fail(f"priors.{str(name)[:40]}: expected an ROI >= -1 (e.g. 1.5 for +150%), got "
-                  f"{shown(value)}", source)
+        problem = prior_problem(value)
+        if problem:
+            _fail(f"priors.{str(name)[:40]}: {problem}", source)
     for kind, mapping in s.columns.items():
         if kind not in COLUMNS:
             _fail(f"columns: unknown file kind {shown(kind)} (spend, deals, touches)", source)
@@ -171,11 +185,19 @@ def _check(s: Settings, source: str = "settings") -> None:
 def _check_stage_labels(stages: dict, source: str) -> None:
     """won, lost and open themselves are always understood (any case): a label equal to one
     cannot mean another stage, and a label (matched ignoring case and spaces) cannot map to
-    two stages: either would be a silent pick."""
+    two stages, nor "*" (every other label) be given to two: each would be a silent pick. An
+    empty label (null, '') names nothing: an error, not ignored."""
+    rest = [stage for stage, labels in stages.items() if labels == "*"]
+    if len(rest) > 1:
+        _fail(f"stages: \"*\" (every other label) is given to both {rest[0]} and {rest[1]}; "
+              "give it to one stage", source)
     seen: dict[str, str] = {}
     for stage, labels in stages.items():
         for label in () if labels == "*" else labels:
-            key = str(label).strip().casefold()
+            key = "" if label is None else str(label).strip().casefold()
+            if not key:
+                _fail(f"stages.{stage}: an empty label ({shown(label)}) names no CRM stage; "
+                      "remove it", source)
             if key in STAGES and key != stage:
                 _fail(f"stages.{stage}: {shown(label)} is the stage {key} itself (won, lost "
                       "and open are always understood and cannot mean another stage)", source)

@@ -58,14 +58,27 @@ NULL_VALUES = ["", "NA", "N/A", "n/a", "NULL", "null", "None", "#N/A"]
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
 NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # bytes Windows-1252 leaves undefined
-# Arrow types a mapped Parquet column may have, by kind of column
+# Arrow types a mapped Parquet column may have, by kind of column (the usual one first: an
+# error names them in this order)
 PARQUET_TYPES = {
-    "text": ("string", "integer", "dictionary"),
-    "id": ("string", "integer", "dictionary"),
-    "date": ("string", "dictionary", "date", "timestamp"),
-    "money": ("string", "dictionary", "integer", "floating", "decimal"),
-    "fraction": ("string", "dictionary", "integer", "floating", "decimal"),
+    "text": ("string", "dictionary", "integer"),
+    "id": ("string", "dictionary", "integer"),
+    "date": ("date", "timestamp", "string", "dictionary"),
+    "money": ("floating", "decimal", "integer", "string", "dictionary"),
+    "fraction": ("floating", "decimal", "integer", "string", "dictionary"),
 }
+# how an error names each of those types
+PARQUET_WORDS = {"string": "text", "dictionary": "text", "integer": "integers",
+                 "floating": "numbers", "decimal": "numbers", "date": "dates",
+                 "timestamp": "dates"}
+
+
+def parquet_expected(how: str) -> str:
+    """What a Parquet column of kind ``how`` may hold, in words: 'dates or text'."""
+    words = list(dict.fromkeys(PARQUET_WORDS[t] for t in PARQUET_TYPES[how]))
+    if "numbers" in words:  # integers are numbers too
+        words.remove("integers")
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
 
 
 @dataclass(frozen=True)
@@ -472,10 +485,10 @@ def _read_parquet(path: Path, kind: str, mapping: dict[str, str]
     found = _match_columns(schema.names, kind, mapping, str(path))
     for position, canonical in found.items():
         column_type = schema.field(position).type
-        allowed = PARQUET_TYPES[COLUMNS[kind][canonical]]
-        if _parquet_kind(column_type) not in (*allowed, "null"):
+        how = COLUMNS[kind][canonical]
+        if _parquet_kind(column_type) not in (*PARQUET_TYPES[how], "null"):
             raise InputError(f"the column holds {shown(str(column_type), 40)} values: expected "
-                             "text, numbers or dates", file=str(path), column=canonical)
+                             f"{parquet_expected(how)}", file=str(path), column=canonical)
     try:
         table = pq.read_table(path, columns=[schema.names[i] for i in found])
     except MemoryError:

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from . import periods, reserving
-from .config import Settings
+from .config import Settings, prior_problem
 from .engine import Engine
 from .frames import months_since, positions
 from .markov import Chain
@@ -398,9 +398,9 @@ def user_elr(priors: dict | None, names, channels) -> np.ndarray:
     for key, value in priors.items():  # a handful of entries
         if str(key) not in known:
             raise InputError(f"no channel or campaign is named '{key}'", option="prior")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= -1:
-            raise InputError(f"'{key}': expected an ROI >= -1 (e.g. 1.5 for +150%), got "
-                             f"{value!r}", option="prior")
+        problem = prior_problem(value)
+        if problem:
+            raise InputError(f"'{str(key)[:40]}': {problem}", option="prior")
     elr = {str(k): 1.0 + float(v) for k, v in priors.items()}
     for level in ("*", "channel", "campaign"):  # later levels win
         if level == "*":

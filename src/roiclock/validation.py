@@ -112,8 +112,8 @@ class Inputs:
                      & (stop["reason"] == first["reason"])).sum())
         more = f" ({alike} rows like this)" if alike > 1 else ""
         extra = len(rejects) - alike
-        hint = (f"; {extra} other rejected rows: 'roiclock validate --rejects FILE' lists them"
-                if extra else "")
+        hint = (f"; {extra} other rejected row{'s' if extra > 1 else ''}: 'roiclock validate "
+                "--rejects FILE' lists them" if extra else "")
         return InputError(first["message"] + more + hint, file=first["file"],
                           row=int(first["row"]), column=first["column"] or None,
                           rejects=rejects)
@@ -132,8 +132,11 @@ class _Checks:
         self.first_of_id = np.zeros(0, dtype=bool)  # deals: the first row of each deal_id
         self.won_amounts = pd.Series([], dtype="float64")  # deals: amounts of the won rows
 
-    def add(self, mask, column: str, reason: str, message: str, values=None) -> None:
-        """Reject rows where ``mask`` holds (if not already); ``message`` may hold {value}."""
+    def add(self, mask, column: str, reason: str, message: str, values=None,
+            suffix: pd.Series | None = None) -> None:
+        """Reject rows where ``mask`` holds (if not already); ``message`` may hold {value}
+        (the cell, cut short); ``suffix``: per row, text to end the message with (read at
+        the rejected rows only)."""
         mask = np.asarray(mask, dtype=bool) & ~self.rejected
         if not mask.any():
             return
@@ -142,16 +145,27 @@ class _Checks:
             value = pd.Series("", index=self.frame.index)[mask]
         else:  # only the rejected cells are turned into text
             value = pd.Series(values, index=self.frame.index)[mask]
+            empty = value.isna().to_numpy()
             value = (value.dt.strftime("%Y-%m-%d")
                      if pd.api.types.is_datetime64_any_dtype(value) else value.astype("str"))
+            value = value.where(~empty, "")
         before, _, after = message.partition("{value}")
         cut = value.map(shown) if "{value}" in message else value  # a cell, never 1 MB of it
         text = before + cut + after if "{value}" in message else pd.Series(message,
                                                                            index=value.index)
+        if suffix is not None:
+            text = text + suffix.loc[value.index].astype("str")
         self.parts.append(pd.DataFrame({
             "kind": self.kind, "file": self.file, "row": self.line(mask),
             "column": column, "reason": reason, "value": value.to_numpy(),
             "message": text.to_numpy()}))
+
+    def cell(self, column: str) -> pd.Series:
+        """The column as the file holds it (a reject's value is the cell as written, never
+        the value parsed from it); empty when the file has no such column."""
+        if column in self.frame:
+            return self.frame[column]
+        return pd.Series("", index=self.frame.index)
 
     def line(self, mask) -> np.ndarray:
         """The line (CSV) or row number (Parquet) of the rows where ``mask`` holds."""
@@ -217,16 +231,19 @@ def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Serie
     outside = (parsed < EARLIEST) | (parsed >= LATEST)
     checks.add(outside, column, "bad date",
                f"date {{value}} is out of range ({EARLIEST:%Y-%m-%d} to "
-               f"{LATEST - pd.Timedelta(days=1):%Y-%m-%d})", parsed)
+               f"{LATEST - pd.Timedelta(days=1):%Y-%m-%d})", series)
     return parsed.where(~outside) if outside.any() else parsed
 
 
 def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings: Settings,
             decimal_hint: str) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if numeric:
         values = series.astype("float64")
+        present = series.notna().to_numpy()
     else:
-        text = parse.blank(series)
+        text = parse.blank(series)  # blank text ('', ' ') is an empty cell, as a null is
+        present = text.notna().to_numpy()
         percent = text.str.endswith("%", na=False)
         if how == "money" and percent.any():  # 50% is no amount of money: never 0.5
             checks.add(percent, column, "bad amount",
@@ -236,11 +253,13 @@ def _number(series: pd.Series, column: str, checks: _Checks, how: str, settings:
         values = values.where(~percent, values / 100)
         what = "an amount" if how == "money" else "a fraction"
         checks.add(bad, column, "bad amount", "cannot read '{value}' as " + what, series)
-    present = series.notna().to_numpy()
     finite = parse.finite(values).to_numpy()
-    checks.add(present & ~finite, column, "bad amount", "'{value}' is not a finite number",
-               series)
-    checks.add(finite & (values.abs() > LARGEST_AMOUNT).to_numpy(), column, "bad amount",
+    if numeric:  # inf or NaN stored as a number (text 'inf' or 'nan' cannot be read above)
+        checks.add(present & ~finite, column, "bad amount", "'{value}' is not a finite number",
+                   series)
+    # written in digits but too large for a float (a run of 400 nines): infinite, and large
+    large = present & (values.abs() > LARGEST_AMOUNT).to_numpy()
+    checks.add(large, column, "bad amount",
                f"amount {{value}} is implausibly large (over {LARGEST_AMOUNT:.0e})", series)
     return values.where(finite)
 
@@ -253,7 +272,7 @@ def _convert(frame: pd.DataFrame, checks: _Checks, rates: dict[str, float],
     if "currency" in frame and coded:
         checks.add(frame["currency"].isna() & frame[column].notna(), "currency",
                    "empty currency", "empty currency for amount {value} (other rows name "
-                   "theirs)", frame[column])
+                   "theirs)", checks.cell(column))
     if "currency" not in frame or not rates:
         return
     code = frame["currency"].str.upper()
@@ -287,7 +306,7 @@ def _future(checks: _Checks, dates: pd.Series, column: str, today: pd.Timestamp,
     """An event dated after the day the program runs is a typo, not an event: rejected
     (counted; blocks under --strict), so that it cannot move the data's horizon."""
     checks.add(mask & (dates > today).to_numpy(), column, "future date",
-               f"date {{value}} is after today ({today:%Y-%m-%d})", dates)
+               f"date {{value}} is after today ({today:%Y-%m-%d})", checks.cell(column))
 
 
 def _reserved(checks: _Checks, frame: pd.DataFrame, column: str) -> None:
@@ -295,7 +314,7 @@ def _reserved(checks: _Checks, frame: pd.DataFrame, column: str) -> None:
     values = frame[column]
     checks.add(values.isin(RESERVED).to_numpy(), column, "reserved name",
                "'{value}' is a name roiclock uses for its own rows; rename it in the file",
-               values)
+               checks.cell(column))
 
 
 def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: pd.Timestamp,
@@ -309,7 +328,7 @@ def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: p
         _reserved(checks, spend, "channel")
     _future(checks, spend["date"], "date", today)
     checks.add(spend["amount"] < 0, "amount", "negative spend", "negative spend {value}",
-               spend["amount"])
+               checks.cell("amount"))
     if "channel" not in spend:
         spend["channel"] = NO_CHANNEL
     spend["channel"] = spend["channel"].fillna(NO_CHANNEL)
@@ -358,7 +377,7 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: p
     stage, unknown = _stages(deals["stage"], settings.stages)
     checks.add(unknown, "stage", "unknown stage",
                "unknown stage '{value}' (expected won, lost or open; map CRM labels in the "
-               "config's stages or use --preset)", deals["stage"])
+               "config's stages or use --preset)", checks.cell("stage"))
     deals["stage"] = stage
     won = (deals["stage"] == "won").to_numpy()
     # the won deals' amounts, before an empty one is rejected (for the data-quality warning;
@@ -368,13 +387,13 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: p
         checks.add(won & deals[column].isna().to_numpy(), column, "empty value",
                    f"empty {column} for a won deal")
     checks.add(won & (deals["amount"] < 0).to_numpy(), "amount", "negative amount",
-               "negative amount {value} for a won deal", deals["amount"])
+               "negative amount {value} for a won deal", checks.cell("amount"))
     _reserved(checks, deals, "campaign")
     _future(checks, deals["created_date"], "created_date", today)
     closed = deals["stage"].isin(("won", "lost")).to_numpy()  # an open deal's close is a plan
     _future(checks, deals["close_date"], "close_date", today, closed)
     checks.add((deals["margin"] < 0) | (deals["margin"] > 1), "margin", "bad margin",
-               "margin {value} is not a fraction between 0 and 1", deals["margin"])
+               "margin {value} is not a fraction between 0 and 1", checks.cell("margin"))
     if settings.basis == "margin" and settings.default_margin is None:
         checks.add(won & deals["margin"].isna().to_numpy(), "margin", "missing margin",
                    "empty margin for a won deal with basis margin (fill it or set "
@@ -385,11 +404,11 @@ def _deals(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: p
     if duplicate.any():
         first_row = (pd.Series(checks.line(np.ones(len(deals), dtype=bool)), index=deals.index)
                      .groupby(deals["deal_id"], observed=True).first())
-        ids = deals["deal_id"].astype("object").where(duplicate, "")
-        described = ("'" + ids.astype("str").map(shown) + f"' (first on {_where(file)} "
-                     + ids.map(first_row).fillna(0).astype("int64").astype("str") + ")")
-        checks.add(duplicate, "deal_id", "duplicate deal_id", "duplicate deal_id {value}",
-                   described)
+        ids = deals["deal_id"][duplicate]  # the rows to describe only
+        first = (f" (first on {_where(file)} "
+                 + ids.astype("object").map(first_row).astype("int64").astype("str") + ")")
+        checks.add(duplicate, "deal_id", "duplicate deal_id", "duplicate deal_id '{value}'",
+                   checks.cell("deal_id"), suffix=first)
     return deals, checks
 
 
@@ -408,10 +427,10 @@ def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals:
     index = positions(touches["deal_id"], ids)
     row = take(firsts, index).astype("int64")
     checks.add(row < 0, "deal_id", "touch for an unknown deal",
-               "touch for deal '{value}', which is not in the deals file", touches["deal_id"])
+               "touch for deal '{value}', which is not in the deals file", checks.cell("deal_id"))
     checks.add((row >= 0) & ~deal_ok[np.maximum(row, 0)], "deal_id",
                "touch for a rejected deal", "touch for deal '{value}', whose row was rejected",
-               touches["deal_id"])
+               checks.cell("deal_id"))
     touches["deal_row"] = row
     if not isinstance(touches["deal_id"].dtype, pd.CategoricalDtype):
         # the ids again, as codes into the deals' ids (the match gave them): 4 bytes a touch,
@@ -443,12 +462,14 @@ def latest_event(spend: pd.DataFrame, deals: pd.DataFrame,
 def _day(value, name: str) -> pd.Timestamp | None:
     if value is None:
         return None
+    blank = value is pd.NaT or (isinstance(value, str) and not value.strip())
+    got = "an empty value" if blank else f"'{shown(value)}'"
     try:
         day = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise InputError(f"expected a date, got '{value}'", option=name) from None
+        raise InputError(f"expected a date, got {got}", option=name) from None
     if pd.isna(day):
-        raise InputError(f"expected a date, got '{value}'", option=name)
+        raise InputError(f"expected a date, got {got}", option=name)
     return day.normalize()
 
 
