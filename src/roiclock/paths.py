@@ -80,7 +80,7 @@ def eligible(inputs: Inputs, won: pd.DataFrame, lookback_days: int) -> pd.DataFr
     keep = (age >= 0) & (age < lookback_days)
     rank, names = ranked(touches["campaign"])
     frame = pd.DataFrame({"deal": deal[keep], "campaign": rank[on_won][keep],
-                          "age_days": age[keep]})
+                          "age_days": age[keep]}, copy=False)  # columns as they are: no 2D block
     frame.attrs["names"] = names
     return frame
 
@@ -131,7 +131,7 @@ def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.nda
     rank, rest = np.divmod(key, width)[::-1]
     deal, day = np.divmod(rest, span)
     date = (day + origin).astype("datetime64[D]").astype("datetime64[s]")
-    return pd.DataFrame({"deal": deal, "code": rank, "date": date}), names
+    return pd.DataFrame({"deal": deal, "code": rank, "date": date}, copy=False), names
 
 
 def first_steps(inputs: Inputs, lookback_days: int) -> tuple[np.ndarray, pd.Series]:

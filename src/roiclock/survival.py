@@ -87,11 +87,15 @@ def deal_starts(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.
     reason = np.where(np.isnan(days), missing, np.where(days < 0, NO_START["order"], ""))
     campaign = pd.Series(campaign, index=deals.index).astype("str").where(
         pd.Series(campaign, index=deals.index).notna(), NO_CHANNEL)
+    # each distinct campaign's channel looked up once, then taken per deal (1M deals at 10M
+    # touches: no per-row lookups or object round trips)
+    codes, names = pd.factorize(campaign)
+    channels = (pd.Series(names).map(channel).astype(object).fillna(NO_CHANNEL)
+                .astype("str").array)
     return pd.DataFrame({
-        "deal_id": deals["deal_id"].to_numpy(),
-        "campaign": campaign.to_numpy(),
-        "channel": campaign.map(channel).astype(object).fillna(NO_CHANNEL).astype("str")
-        .to_numpy(),
+        "deal_id": deals["deal_id"].array,
+        "campaign": campaign.array,
+        "channel": channels.take(codes),
         "days": np.where(reason == "", days, np.nan),
         "outcome": deals["stage"].to_numpy(), "no_start": reason,
         "start_date": np.where(reason == "", begin, np.datetime64("NaT", "s"))})
