@@ -88,3 +88,24 @@ def test_legend_does_not_cover_the_break_even_label():
     legend = ax.get_legend().get_window_extent(renderer)
     assert not label.get_window_extent(renderer).overlaps(legend)
     _matplotlib().close(fig)
+
+
+def test_html_page_has_no_blank_axes(tmp_path):
+    # as of 2023-06-01 nothing is mature at 12 months and nothing can be projected: `chart`
+    # refuses (exit 2); the page says so in a sentence instead of embedding empty axes
+    page = tmp_path / "p.html"
+    result = runner.invoke(app, ["report", "--html", str(page), "--as-of", "2023-06-01",
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert "No ROI curve yet" in text and "<svg" not in text
+
+
+def test_backtest_months_are_checked_by_the_library():
+    import pytest
+
+    from roiclock import InputError
+    with pytest.raises(InputError, match="expected months from 0 to 1200"):
+        roiclock.run_project(backtest_months=10**6)
+    with pytest.raises(InputError, match="expected months from 0 to 1200"):
+        roiclock.run_project(backtest_months=-1)

@@ -56,6 +56,13 @@ def test_blank_amount_of_open_and_lost_deals_is_empty(tmp_path, blank):
              f'D2,A,lost,2024-02-05,2024-05-01,"{blank}"\nD3,A,open,2024-03-01,,"{blank}"\n')
     result = run(tmp_path, "validate", "--strict", deals=deals)
     assert result.exit_code == 0, result.output
+    # every row used; the blank amounts are empty (NaN), not zero and not rejected
+    inputs = roiclock.load(str(tmp_path / "spend.csv"), str(tmp_path / "deals.csv"),
+                           strict=True)
+    assert inputs.accounting.set_index("kind").loc["deals", ["used", "rejected"]].tolist() \
+        == [3, 0]
+    amounts = inputs.deals.set_index("deal_id")["amount"]
+    assert amounts["D1"] == 3000 and amounts[["D2", "D3"]].isna().all()
 
 
 @pytest.mark.parametrize("blank", ["", " "])
@@ -230,6 +237,8 @@ def test_prior_at_the_bound_is_accepted(tmp_path):
     result = run(tmp_path, "project", "--prior", "A=100", "--format", "csv",
                  deals="deal_id,close_date,amount,campaign\nD1,2024-03-01,5,A\n")
     assert result.exit_code == 0, result.output
+    from roiclock.projection import user_elr
+    assert user_elr({"A": 100}, ["A"], ["x"]).tolist() == [101.0]  # 1 + ROI 100, used as is
 
 
 def test_prior_refused_in_the_library():

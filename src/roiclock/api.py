@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import markov
 from .attribution import attribute
-from .config import Settings, load_settings
+from .config import MAX_MONTHS, Settings, load_settings
 from .engine import DIALECTS, Engine, resolve, script
 from .loading import RawInputs, read_inputs
 from .markov import Chain
@@ -281,8 +281,8 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     runner.check(settings)
     target = max(settings.windows) if target is None else target
-    if backtest_months < 0:
-        raise InputError(f"expected months >= 0, got {backtest_months}",
+    if not 0 <= backtest_months <= MAX_MONTHS:  # 0: no backtest
+        raise InputError(f"expected months from 0 to {MAX_MONTHS}, got {backtest_months}",
                          option="backtest_months")
     _check_priors(priors, method, cohort)
     previous = read_previous(compare, cohort, target) if compare is not None else None

@@ -79,12 +79,17 @@ def figure(points: pd.DataFrame, title: str, confidence: float, method: str | No
     return fig
 
 
+def drawable(points: pd.DataFrame) -> bool:
+    """Whether the curve has a measured or a projected point (else the axes would be blank)."""
+    values = points[["measured_roi", "projected_roi"]].to_numpy(dtype="float64")
+    return bool(np.isfinite(values).any())
+
+
 def check_drawable(points: pd.DataFrame, target: int, as_of: pd.Timestamp) -> None:
     """Refuse to draw blank axes: :class:`InputError` (exit 2, as for a backtest with nothing
     to backtest) when the curve has no measured and no projected point, i.e. no paid
     campaign is mature at ``target`` months and none can be projected to it yet."""
-    values = points[["measured_roi", "projected_roi"]].to_numpy(dtype="float64")
-    if not np.isfinite(values).any():
+    if not drawable(points):
         raise InputError(f"nothing to draw: no paid campaign is mature at {target} months as "
                          f"of {as_of:%Y-%m-%d}, and there is too little history to project "
                          f"one to {target} months; a smaller --target or a later --as-of "

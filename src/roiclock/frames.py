@@ -162,6 +162,8 @@ def cents(values, how: str = "nearest") -> np.ndarray:
     >>> cents([0.001], "up").tolist()
     [0.01]
     """
+    if how not in ("nearest", "down", "up"):
+        raise ValueError(f"expected nearest, down or up, got {how!r}")
     x = np.asarray(values, dtype="float64")
     with np.errstate(invalid="ignore", over="ignore"):
         steady = np.round(x * 100, CENT_NOISE)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .api import Report
-from .chart import TITLE, image
+from .chart import TITLE, drawable, image
 from .models import describe
 from .words import as_of_text, groups, method_name, money, percent, to_date_line
 
@@ -94,9 +94,14 @@ def html(report: Report) -> str:
     """The whole page as one string."""
     s = report.settings
     projection = report.projection
-    svg = image(projection.curve, TITLE, projection.confidence, "svg",
-                projection.method).decode("utf-8")
-    svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
+    if drawable(projection.curve):
+        svg = image(projection.curve, TITLE, projection.confidence, "svg",
+                    projection.method).decode("utf-8")
+        svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
+    else:  # no blank axes: say why there is no picture (as `roiclock chart` refuses)
+        svg = (f"<figcaption>No ROI curve yet: no paid campaign is mature at "
+               f"{projection.target} months and there is too little history to project one."
+               "</figcaption>")
     definitions = {
         "As of": as_of_text(report.inputs).removeprefix("As of ").rstrip(".")
                  + "; data complete before the as-of day",

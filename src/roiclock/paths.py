@@ -102,7 +102,8 @@ def _eligible(inputs: Inputs, lookback_days: int):
     date = touches["touch_date"].to_numpy().astype("datetime64[s]", copy=False)
     date = date if every else date[known]
     age = end - date.view("int64")
-    keep = (end != NAT_SECONDS) & (age >= 0) & (age < lookback_days * 86_400)
+    keep = ((end != NAT_SECONDS) & (date.view("int64") != NAT_SECONDS) & (age >= 0)
+            & (age < lookback_days * 86_400))
     del end, age
     rank, names = ranked(touches["campaign"])
     rank = rank if every else rank[known]

@@ -216,13 +216,16 @@ def _where(file: str) -> str:
 def _date(series: pd.Series, column: str, checks: _Checks, dayfirst) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-        seconds = parsed.to_numpy().astype(DATE_UNIT, copy=False).view("int64")
+        # in pandas (no copy when already in seconds; copy-on-write keeps the raw frame and
+        # this one apart), a copy only to drop a time of day
+        parsed = parsed.astype(DATE_UNIT)
+        seconds = parsed.to_numpy().view("int64")
         day, nat = 86_400, np.iinfo("int64").min  # NaT is the smallest int64
         timed = (seconds % day != 0) & (seconds != nat)
         if timed.any():  # a time of day: keep the calendar date
-            seconds = seconds.copy()  # only then: 0.8 GB at 100M rows
+            seconds = seconds.copy()
             seconds[timed] -= seconds[timed] % day
-        parsed = pd.Series(seconds.view(DATE_UNIT), index=series.index, copy=False)
+            parsed = pd.Series(seconds.view(DATE_UNIT), index=series.index)
     else:
         parsed, bad = parse.dates(series, dayfirst)
         checks.add(bad, column, "bad date",
@@ -423,21 +426,14 @@ def _touches(raw: pd.DataFrame, file: str, settings: Settings, hint: str, deals:
     _future(checks, touches["touch_date"], "touch_date", today)
     # one lookup of every touch's deal: its row among the deals kept (duplicates rejected)
     firsts = np.flatnonzero(first_of_id)
-    ids = deals["deal_id"].iloc[firsts]  # unique, none empty
-    index = positions(touches["deal_id"], ids)
-    row = take(firsts, index).astype("int64")
+    row = take(firsts, positions(touches["deal_id"], deals["deal_id"].iloc[firsts]))
+    row = row.astype("int64")
     checks.add(row < 0, "deal_id", "touch for an unknown deal",
                "touch for deal '{value}', which is not in the deals file", checks.cell("deal_id"))
     checks.add((row >= 0) & ~deal_ok[np.maximum(row, 0)], "deal_id",
                "touch for a rejected deal", "touch for deal '{value}', whose row was rejected",
                checks.cell("deal_id"))
     touches["deal_row"] = row
-    if not isinstance(touches["deal_id"].dtype, pd.CategoricalDtype):
-        # the ids again, as codes into the deals' ids (the match gave them): 4 bytes a touch,
-        # not a copy of every id's text (1.7 GB at 100M touches); unknown ids are rejected
-        codes = index.astype("int32" if len(ids) < 2 ** 31 else "int64")
-        touches["deal_id"] = pd.Categorical.from_codes(
-            codes, pd.Index(ids.to_numpy(), dtype=ids.dtype), validate=False)
     return touches, checks
 
 
