@@ -64,8 +64,13 @@ def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
     if inputs.touches is None:
         raise InputError("the markov model needs a touches file (paths of several touches)")
     steps, campaign_names = path_steps(inputs, settings.lookback_days)
-    # an open path is censored, not a failure: it converts with its chance to still win
-    converted = win_chance(inputs, settings)
+    # an open path is censored, not a failure: it converts with its chance to still win,
+    # counted from its first step (the paths are in deal, then date order)
+    deal = steps["deal"].to_numpy()
+    first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.zeros(0, dtype=bool)
+    begin = np.full(len(inputs.deals), np.datetime64("NaT"), dtype="datetime64[s]")
+    begin[deal[first]] = steps["date"].to_numpy()[first]
+    converted = win_chance(inputs, settings, begin=begin)
     level, names = pd.factorize(_level(inputs, settings, campaign_names), sort=True)
     codes = level[steps["code"].to_numpy()]
     return fit(steps, converted, np.asarray(names, dtype=object), codes, settings.markov_order,

@@ -57,6 +57,14 @@ def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> 
     return kept.drop(columns="no_start").astype({"days": "int64"}).reset_index(drop=True)
 
 
+def _days_to(end: np.ndarray, begin: np.ndarray) -> np.ndarray:
+    """Whole days from ``begin`` to ``end`` per deal, NaN where either is missing (negative
+    when the deal closed before its start)."""
+    days = (end - begin).astype("timedelta64[D]").astype("float64")
+    days[np.isnat(end) | np.isnat(begin)] = np.nan
+    return days
+
+
 def deal_starts(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.DataFrame:
     """One row per deal: deal_id, campaign, channel, days (from its start to its end, NaN
     without a start), outcome and ``no_start``: why it has no duration ("" when it has one):
@@ -82,8 +90,7 @@ def deal_starts(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.
     if start == "created":
         begin = deals["created_date"].to_numpy()
         missing = NO_START["created"]
-    days = (end - begin).astype("timedelta64[D]").astype("float64")
-    days[np.isnat(end) | np.isnat(begin)] = np.nan
+    days = _days_to(end, begin)
     reason = np.where(np.isnan(days), missing, np.where(days < 0, NO_START["order"], ""))
     campaign = pd.Series(campaign, index=deals.index).astype("str").where(
         pd.Series(campaign, index=deals.index).notna(), NO_CHANNEL)
@@ -180,19 +187,23 @@ def win_curve(start: np.ndarray, end: np.ndarray, stage: np.ndarray) -> WinCurve
 
 
 def win_chance(inputs: Inputs, settings: Settings, horizon_months: float = 24,
-               start: str = "touch") -> np.ndarray:
+               start: str = "touch", begin: np.ndarray | None = None) -> np.ndarray:
     """Per deal (aligned with ``inputs.deals``), the probability it is won within
     ``horizon_months`` of its start: 1 when won, 0 when lost, and for a deal still open at age
     a (days since its start, at as-of) the chance that a deal open that long goes on to win
     in the time left, from the portfolio's Aalen-Johansen curves (:func:`win_curve`). An open
-    deal without a start counts from age 0."""
-    starts = deal_starts(inputs, settings, start)
+    deal without a start counts from age 0. ``begin``: each deal's start when the caller
+    has it already (the first step of its path), else found as :func:`deal_starts` does."""
+    if begin is None:
+        days = deal_starts(inputs, settings, start)["days"].to_numpy(dtype="float64")
+    else:
+        days = _days_to(deal_end(inputs), begin)
+        days[days < 0] = np.nan  # closed before its start: no duration
     stage = inputs.deals["stage"].to_numpy().astype("str")
     out = np.where(stage == "won", 1.0, 0.0)
     is_open = stage == "open"
     if not is_open.any():
         return out
-    days = starts["days"].to_numpy(dtype="float64")
     known = np.isfinite(days)
     curve = win_curve(np.zeros(int(known.sum()), dtype="int64"),
                       days[known].astype("int64"), stage[known])
