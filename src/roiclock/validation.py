@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import parse
 from .config import Settings
-from .frames import positions, take
+from .frames import earliest, positions, take
 from .loading import RawInputs
 from .schema import (
     COLUMNS,
@@ -315,9 +315,13 @@ def _future(checks: _Checks, dates: pd.Series, column: str, today: pd.Timestamp,
 def _reserved(checks: _Checks, frame: pd.DataFrame, column: str) -> None:
     """Names roiclock gives its own rows cannot name a campaign or channel."""
     values = frame[column]
-    checks.add(values.isin(RESERVED).to_numpy(), column, "reserved name",
-               "'{value}' is a name roiclock uses for its own rows; rename it in the file",
-               checks.cell(column))
+    if not values.notna().any():  # no such column in the file (1M empty cells: skip)
+        return
+    hit = values.isin(RESERVED).to_numpy()
+    if hit.any():  # the cells as written only then
+        checks.add(hit, column, "reserved name",
+                   "'{value}' is a name roiclock uses for its own rows; rename it in the file",
+                   checks.cell(column))
 
 
 def _spend(raw: pd.DataFrame, file: str, settings: Settings, hint: str, today: pd.Timestamp,
@@ -581,7 +585,7 @@ def quality(won_amounts: pd.Series, spend: pd.DataFrame, deals: pd.DataFrame,
                     "amount: most of the return is missing"))
     if touches is not None and len(spend) and len(touches):
         first_spend = spend.groupby("campaign", observed=True)["date"].min()
-        first_touch = touches.groupby("campaign", observed=True)["touch_date"].min()
+        first_touch = earliest(touches["campaign"], touches["touch_date"])
         both = pd.concat([first_spend.rename("spend"), first_touch.rename("touch")],
                          axis=1, join="inner")
         early = both[both["touch"] < both["spend"]].sort_index()
