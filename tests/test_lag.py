@@ -142,7 +142,7 @@ def test_first_steps_are_the_first_path_steps():
 def test_markov_win_chance_from_path_starts_is_the_lag_one():
     # the chain takes each open deal's start from its first path step instead of computing
     # deal_starts again: the chances must be the very same numbers
-    from roiclock.paths import path_steps
+    from roiclock.paths import path_starts, path_steps
     from roiclock.survival import win_chance
     for as_of in (None, "2024-03-01"):
         settings = roiclock.load_settings(model="markov", lookback_days=60 if as_of else 730)
@@ -151,6 +151,7 @@ def test_markov_win_chance_from_path_starts_is_the_lag_one():
         head = steps.drop_duplicates("deal")
         begin = np.full(len(inputs.deals), np.datetime64("NaT"), dtype="datetime64[s]")
         begin[head["deal"].to_numpy()] = head["date"].to_numpy()
+        assert np.array_equal(path_starts(steps, len(inputs.deals)), begin, equal_nan=True)
         expected = win_chance(inputs, settings)
         assert 0 < np.mean((expected > 0) & (expected < 1))  # open deals with a real chance
         assert np.array_equal(win_chance(inputs, settings, begin=begin), expected)

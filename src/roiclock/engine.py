@@ -165,6 +165,17 @@ def _position(first: str, last: str, n_first: str, n_last: str, n_middle: str) -
             END"""
 
 
+def _one_day(edge: str, name: str, which: str) -> str:
+    """The CTEs of first (``MAX`` age: the oldest day) or last (``MIN``: the newest day):
+    that day's touches share the deal equally."""
+    return f"""
+ends AS (SELECT deal_id, {edge}(age) AS {name} FROM eligible GROUP BY deal_id),
+weighted AS (        -- the {which} day's touches, equal
+    SELECT e.deal_id, e.campaign, CAST(COUNT(*) AS DOUBLE) AS w
+    FROM eligible AS e JOIN ends AS s ON e.deal_id = s.deal_id AND e.age = s.{name}
+    GROUP BY e.deal_id, e.campaign),"""
+
+
 # Per model: the CTEs from ``eligible`` (deal_id, campaign, age[, created_age]) to
 # ``weighted`` (deal_id, campaign, w): each campaign's unnormalized weight in each deal.
 WEIGHTED = {
@@ -172,18 +183,8 @@ WEIGHTED = {
 weighted AS (
     SELECT deal_id, campaign, CAST(COUNT(*) AS DOUBLE) AS w
     FROM eligible GROUP BY deal_id, campaign),""",
-    "first": """
-ends AS (SELECT deal_id, MAX(age) AS oldest FROM eligible GROUP BY deal_id),
-weighted AS (        -- the earliest day's touches, equal
-    SELECT e.deal_id, e.campaign, CAST(COUNT(*) AS DOUBLE) AS w
-    FROM eligible AS e JOIN ends AS s ON e.deal_id = s.deal_id AND e.age = s.oldest
-    GROUP BY e.deal_id, e.campaign),""",
-    "last": """
-ends AS (SELECT deal_id, MIN(age) AS newest FROM eligible GROUP BY deal_id),
-weighted AS (        -- the latest day's touches, equal
-    SELECT e.deal_id, e.campaign, CAST(COUNT(*) AS DOUBLE) AS w
-    FROM eligible AS e JOIN ends AS s ON e.deal_id = s.deal_id AND e.age = s.newest
-    GROUP BY e.deal_id, e.campaign),""",
+    "first": _one_day("MAX", "oldest", "earliest"),
+    "last": _one_day("MIN", "newest", "latest"),
     "time_decay": """
 ends AS (SELECT deal_id, MIN(age) AS newest FROM eligible GROUP BY deal_id),
 weighted AS (        -- 2^(-age / half-life), relative to the newest touch: no underflow

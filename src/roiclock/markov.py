@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .frames import distinct
-from .paths import channel_of, path_steps
+from .paths import channel_of, path_starts, path_steps
 from .schema import UNATTRIBUTED, InputError
 from .survival import win_chance
 from .validation import Inputs
@@ -65,12 +65,8 @@ def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
         raise InputError("the markov model needs a touches file (paths of several touches)")
     steps, campaign_names = path_steps(inputs, settings.lookback_days)
     # an open path is censored, not a failure: it converts with its chance to still win,
-    # counted from its first step (the paths are in deal, then date order)
-    deal = steps["deal"].to_numpy()
-    first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.zeros(0, dtype=bool)
-    begin = np.full(len(inputs.deals), np.datetime64("NaT"), dtype="datetime64[s]")
-    begin[deal[first]] = steps["date"].to_numpy()[first]
-    converted = win_chance(inputs, settings, begin=begin)
+    # counted from its first step
+    converted = win_chance(inputs, settings, begin=path_starts(steps, len(inputs.deals)))
     level, names = pd.factorize(_level(inputs, settings, campaign_names), sort=True)
     codes = level[steps["code"].to_numpy()]
     return fit(steps, converted, np.asarray(names, dtype=object), codes, settings.markov_order,

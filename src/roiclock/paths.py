@@ -74,18 +74,30 @@ def eligible(inputs: Inputs, won: pd.DataFrame, lookback_days: int) -> pd.DataFr
     deal = won_rows(inputs, won)
     on_won = deal >= 0
     deal = deal[on_won]
-    close = won["close_date"].to_numpy()[deal]
-    age = (close - touches["touch_date"].to_numpy()[on_won]).astype("timedelta64[D]")
-    age = age.astype("int64")
-    keep = (age >= 0) & (age < lookback_days)
+    keep, age = _within(won["close_date"].to_numpy()[deal],
+                        touches["touch_date"].to_numpy()[on_won], lookback_days)
     rank, names = ranked(touches["campaign"])
     frame = pd.DataFrame({"deal": deal[keep], "campaign": rank[on_won][keep],
-                          "age_days": age[keep]}, copy=False)  # columns as they are: no 2D block
+                          "age_days": age[keep] // 86_400},
+                         copy=False)  # columns as they are: no 2D block
     frame.attrs["names"] = names
     return frame
 
 
 NAT_SECONDS = np.iinfo("int64").min  # NaT as datetime64[s] integers
+
+
+def _within(end: np.ndarray, date: np.ndarray, lookback_days: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The one eligibility rule: a touch on ``date`` counts for a path ending on ``end`` when
+    0 <= end - date < lookback days. Returns that mask and the age in seconds (every date is
+    a midnight, so whole days; int64 seconds: no timedelta or float copies of 10M rows)."""
+    end = end.astype("datetime64[s]", copy=False).view("int64")
+    date = date.astype("datetime64[s]", copy=False).view("int64")
+    age = end - date
+    keep = ((end != NAT_SECONDS) & (date != NAT_SECONDS) & (age >= 0)
+            & (age < lookback_days * 86_400))
+    return keep, age
 
 
 def _eligible(inputs: Inputs, lookback_days: int):
@@ -97,14 +109,9 @@ def _eligible(inputs: Inputs, lookback_days: int):
     known = row >= 0
     every = bool(known.all())  # the usual case: no copy of every touch for it
     row = row if every else row[known]
-    # in whole seconds (every date is a midnight): no timedelta or float copies of 10M rows
-    end = deal_end(inputs).astype("datetime64[s]").view("int64")[row]
     date = touches["touch_date"].to_numpy().astype("datetime64[s]", copy=False)
     date = date if every else date[known]
-    age = end - date.view("int64")
-    keep = ((end != NAT_SECONDS) & (date.view("int64") != NAT_SECONDS) & (age >= 0)
-            & (age < lookback_days * 86_400))
-    del end, age
+    keep = _within(deal_end(inputs).astype("datetime64[s]")[row], date, lookback_days)[0]
     rank, names = ranked(touches["campaign"])
     rank = rank if every else rank[known]
     return row[keep], date[keep], rank[keep], names
@@ -133,6 +140,16 @@ def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.nda
     deal, day = np.divmod(rest, span)
     date = (day + origin).astype("datetime64[D]").astype("datetime64[s]")
     return pd.DataFrame({"deal": deal, "code": rank, "date": date}, copy=False), names
+
+
+def path_starts(steps: pd.DataFrame, n_deals: int) -> np.ndarray:
+    """Per deal, the date of the first of its :func:`path_steps` (they are in deal, then date
+    order; NaT for a deal without a path): what :func:`first_steps` finds without the steps."""
+    deal = steps["deal"].to_numpy()
+    first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.zeros(0, dtype=bool)
+    begin = np.full(n_deals, np.datetime64("NaT"), dtype="datetime64[s]")
+    begin[deal[first]] = steps["date"].to_numpy()[first]
+    return begin
 
 
 def first_steps(inputs: Inputs, lookback_days: int) -> tuple[np.ndarray, pd.Series]:

@@ -584,7 +584,7 @@ def quality(won_amounts: pd.Series, spend: pd.DataFrame, deals: pd.DataFrame,
                     f"{empty:,} of {len(won_amounts):,} won deals have an empty or zero "
                     "amount: most of the return is missing"))
     if touches is not None and len(spend) and len(touches):
-        first_spend = spend.groupby("campaign", observed=True)["date"].min()
+        first_spend = earliest(spend["campaign"], spend["date"])
         first_touch = earliest(touches["campaign"], touches["touch_date"])
         both = pd.concat([first_spend.rename("spend"), first_touch.rename("touch")],
                          axis=1, join="inner")
