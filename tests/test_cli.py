@@ -276,6 +276,22 @@ def test_help_and_version_load_no_heavy_library():
         assert result.returncode == 0, result.stderr
 
 
+def test_a_report_on_csv_loads_only_what_it_uses():
+    # every command imports only what it uses: no pictures (matplotlib), no SQL engine, no
+    # Parquet reader for CSV files, and no pydantic (typer >= 0.29 builds a pydantic adapter
+    # per option: ~0.06-0.11 s of every run, so pyproject keeps typer below 0.29)
+    import subprocess
+    import sys
+
+    code = ("import sys; from roiclock.cli import app\n"
+            "try:\n    app(['report'], prog_name='roiclock')\nexcept SystemExit:\n    pass\n"
+            "loaded = [m for m in ('matplotlib', 'duckdb', 'sqlglot', 'pyspark', 'pydantic', "
+            "'pyarrow.parquet') if m in sys.modules]\nassert not loaded, loaded")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+
+
 def test_readme_command_reference_matches_the_options():
     import re
     from pathlib import Path

@@ -39,7 +39,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from .parse import identifier
 from .schema import COLUMNS, FIRST_DATA_LINE, PARQUET_SUFFIXES, REQUIRED, InputError, shown
@@ -476,6 +475,8 @@ def _parquet_kind(column_type: pa.DataType) -> str:
 
 def _read_parquet(path: Path, kind: str, mapping: dict[str, str]
                   ) -> tuple[pa.Table, dict[str, str], str, np.ndarray | int, str | None]:
+    import pyarrow.parquet as pq  # here, not at the top: a CSV run does not pay its import (~10 ms)
+
     try:
         schema = pq.read_schema(path)
     except MemoryError:

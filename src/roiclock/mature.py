@@ -201,14 +201,16 @@ def group_windows(per_campaign: pd.DataFrame, settings: Settings, by: str) -> pd
     groups = frame[keys].drop_duplicates().sort_values(keys).itertuples(index=False)
     counted = frame[frame["campaign"].isin(paid)]
     unpaid = frame[frame["campaign"].isin(full) & ~frame["campaign"].isin(paid)]
-    sums = (counted.groupby([*keys, "window_months"])
-            .agg(window_end=("window_end", "max"), cost=("cost", "sum"),
-                 ret=("return", "sum"), campaigns=("campaign", "nunique"),
-                 opportunities=("opportunities", "sum"), pipeline=("pipeline", "sum"),
-                 won_deals=("won_deals", "sum"), lost_deals=("lost_deals", "sum")))
-    apart = (unpaid.groupby([*keys, "window_months"])
-             .agg(unpaid_end=("window_end", "max"), unpaid_return=("return", "sum"),
-                  unpaid_campaigns=("campaign", "nunique")))
+    # plain sum/max/nunique per column: a named .agg costs ~10 ms a call on a handful of rows
+    grouped = counted.groupby([*keys, "window_months"])
+    sums = grouped[["cost", "return", "opportunities", "pipeline", "won_deals",
+                    "lost_deals"]].sum().rename(columns={"return": "ret"})
+    sums["window_end"] = grouped["window_end"].max()
+    sums["campaigns"] = grouped["campaign"].nunique()
+    grouped = unpaid.groupby([*keys, "window_months"])
+    apart = pd.DataFrame({"unpaid_end": grouped["window_end"].max(),
+                          "unpaid_return": grouped["return"].sum(),
+                          "unpaid_campaigns": grouped["campaign"].nunique()})
     index = pd.MultiIndex.from_tuples([(*group, w) for group in groups
                                        for w in settings.windows],
                                       names=[*keys, "window_months"])
