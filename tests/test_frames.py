@@ -79,3 +79,43 @@ def test_cents_do_not_depend_on_the_order_of_a_sum():
             assert (cents(x * (1 + 2e-15), how) == cents(x * (1 - 2e-15), how)).all()
     parts = rng.uniform(0, 1000, (2_000, 40)).round(2)
     assert (cents(parts.sum(axis=1)) == cents(parts[:, ::-1].sum(axis=1))).all()
+
+
+def test_deal_ranges_keep_every_deal_whole_and_every_row_once():
+    from roiclock.frames import deal_ranges
+
+    rng = np.random.default_rng(5)
+    deal = rng.integers(0, 50, 1_000)
+    pieces = list(deal_ranges(deal, 50, rows=120))
+    assert len(pieces) > 5
+    seen = np.concatenate(pieces)
+    assert np.array_equal(np.sort(seen), np.arange(len(deal)))  # every row exactly once
+    owners = [set(deal[p].tolist()) for p in pieces]
+    assert all(not (a & b) for i, a in enumerate(owners) for b in owners[i + 1:])
+    assert list(deal_ranges(deal, 50, rows=1_000)) == [None]  # small: one piece, as before
+
+
+def test_pipeline_valued_piece_by_piece_equals_one_pass(monkeypatch):
+    # the cut loop split into deal ranges gives the same worth (to rounding) as one pass
+    import roiclock
+    import roiclock.frames as F
+    from roiclock import pipeline
+    from roiclock.api import split
+
+    report = roiclock.run_report()
+    inputs = split(report.inputs, None)
+    campaigns = report.projection.table[["campaign"]].merge(
+        report.table[["campaign", "launch"]].drop_duplicates(), on="campaign")
+    cuts = [inputs.as_of, inputs.as_of - np.timedelta64(90, "D")]
+    whole = pipeline.valued(inputs, report.settings, campaigns, 12, cuts)
+    split_into = []
+
+    def small(deal, n_deals):
+        pieces = list(F.deal_ranges(deal, n_deals, rows=500))
+        split_into.append(len(pieces))
+        return pieces
+
+    monkeypatch.setattr(pipeline, "deal_ranges", small)
+    pieces = pipeline.valued(inputs, report.settings, campaigns, 12, cuts)
+    assert whole.sum() > 0 and max(split_into) > 3
+    np.testing.assert_allclose(pieces, whole, rtol=1e-12, atol=1e-6)

@@ -159,3 +159,23 @@ def test_to_date_any_age(write):
     channel = roiclock.run_report(spend, deals, windows=[3], as_of="2024-06-15",
                                   data_through="2024-06-14", to_date=True, by="portfolio")
     assert channel.table["cost_to_date"].tolist() == [150]
+
+
+def test_month_index_in_slices_equals_one_pass(monkeypatch):
+    # month_index works through slices of ROWS_PER_PASS rows (bounded temporaries at 100M
+    # touches): elementwise, so the months are the same whatever the slice size
+    import numpy as np
+    import pandas as pd
+
+    import roiclock.mature as M
+
+    rng = np.random.default_rng(3)
+    launch = pd.Series(pd.to_datetime(["2023-01-31", "2023-02-28", "2024-02-29"]))
+    dates = (np.datetime64("2023-01-01") + rng.integers(0, 900, 1_000)).astype("datetime64[s]")
+    dates[::17] = np.datetime64("NaT")
+    pos = rng.integers(-1, 3, 1_000)
+    whole = M.month_index(dates, pos, launch, 12)
+    monkeypatch.setattr(M, "ROWS_PER_PASS", 7)
+    sliced = M.month_index(dates, pos, launch, 12)
+    assert np.array_equal(whole[0], sliced[0]) and np.array_equal(whole[1], sliced[1])
+    assert (whole[1] == -1).sum() > 50 and len(np.unique(whole[0])) > 10

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings
-from .frames import cumulative_by_month, months_since, positions
+from .frames import ROWS_PER_PASS, cumulative_by_month, months_since, positions
 from .paths import campaigns, source_positions
 from .schema import UNATTRIBUTED, InputError
 from .validation import Inputs
@@ -35,7 +35,11 @@ def month_index(dates, pos: np.ndarray, launch: pd.Series, last: int):
     ok = (pos >= 0) & ~np.isnat(dates)
     launch_days = launch.to_numpy().astype("datetime64[D]")
     months = np.full(len(pos), last, dtype="int64")
-    months[ok] = months_since(launch_days[pos[ok]], dates[ok])
+    for low in range(0, len(pos), ROWS_PER_PASS):  # slices bound the date arithmetic's arrays
+        part = slice(low, low + ROWS_PER_PASS)
+        counted = ok[part]
+        months[part][counted] = months_since(launch_days[pos[part][counted]],
+                                             dates[part][counted])
     return months, np.where(ok, pos, -1)
 
 

@@ -30,7 +30,7 @@ from . import markov
 from .attribution import deal_values
 from .config import Settings
 from .frames import days as _days
-from .frames import positions, take
+from .frames import deal_ranges, positions, take
 from .models import MODELS, Touches
 from .paths import deal_rows
 from .survival import NAT, win_curve
@@ -150,28 +150,40 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
         r, t, p, e = sets[min(j, 1)]
         scale = 1.0 if j == 0 else 1 / fraction
         open_then = usable & (created < day) & (close >= day)
-        at = open_then[r] & (t < day) & (t != NAT)
-        if touches is not None:
-            at &= (day - t) < settings.lookback_days
-        if not at.any():
-            continue
-        deal, pos, touch_day = r[at], p[at], t[at]
-        if touches is not None:
-            # as if the deal closed at the cut: ages and its creation count back from it
-            since_created = np.where(created[deal] != NAT, day - created[deal], np.nan)
-            weights = model.weights(Touches(deal, pos, day - touch_day, n_deals,
-                                            None if e is None else e[at],
-                                            since_created.astype("float64")), settings)
-        else:
-            weights = np.ones(len(deal))
-        totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
-        begin = np.full(n_deals, np.iinfo("int64").max)
-        np.minimum.at(begin, deal, touch_day)
-        ok = (pos >= 0) & (totals > 0)
-        deal, pos = deal[ok], pos[ok]
-        chance = curve.within(day - begin[deal], deadline[pos] - day)
-        out[:, j] = np.bincount(pos, weights=value[deal] * weights[ok] / totals[ok] * chance,
-                                minlength=n) * scale
+        for piece in deal_ranges(r, n_deals):  # one piece below 4M touches
+            rows = (r, t, p, e) if piece is None else (
+                r[piece], t[piece], p[piece], None if e is None else e[piece])
+            out[:, j] += _worth(*rows, day, open_then, value, created, deadline, curve, model,
+                                settings, n, n_deals, touches is not None) * scale
+    return out
+
+
+def _worth(r, t, p, e, day, open_then, value, created, deadline, curve, model, settings,
+           n: int, n_deals: int, with_touches: bool) -> np.ndarray:
+    """One cut of :func:`valued`: the pipeline open at ``day`` per campaign, over the touch
+    rows of whole deals (r: deal, t: touch day, p: campaign position, e: Markov effect)."""
+    at = open_then[r] & (t < day) & (t != NAT)
+    if with_touches:
+        at &= (day - t) < settings.lookback_days
+    if not at.any():
+        return np.zeros(n)
+    deal, pos, touch_day = r[at], p[at], t[at]
+    if with_touches:
+        # as if the deal closed at the cut: ages and its creation count back from it
+        since_created = np.where(created[deal] != NAT, day - created[deal], np.nan)
+        weights = model.weights(Touches(deal, pos, day - touch_day, n_deals,
+                                        None if e is None else e[at],
+                                        since_created.astype("float64")), settings)
+    else:
+        weights = np.ones(len(deal))
+    totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
+    begin = np.full(n_deals, np.iinfo("int64").max)
+    np.minimum.at(begin, deal, touch_day)
+    ok = (pos >= 0) & (totals > 0)
+    deal, pos = deal[ok], pos[ok]
+    chance = curve.within(day - begin[deal], deadline[pos] - day)
+    return np.bincount(pos, weights=value[deal] * weights[ok] / totals[ok] * chance,
+                       minlength=n)
     return out
 
 
