@@ -127,3 +127,42 @@ def test_periods_with_a_deals_file_without_campaigns(write):
     deals = write("d.csv", "deal_id,close_date,amount\nD1,2024-03-01,10\n")
     r = roiclock.run_report(spend, deals, windows=[1], period="month")
     assert r.table.set_index("campaign").loc["(unattributed)", "return"] == 10
+
+
+def test_markov_shares_a_campaign_among_its_cohorts(write):
+    # Paths: w1 (won 1000) X Jan 10, X Feb 10, Y Feb 15; w2 (won 500) X; w3 (lost) Y.
+    # Chain: P(conv) = 2/3; without X 1/6, without Y 1/3: removal effects X 0.75, Y 0.5, so
+    # w1 splits X 0.75 / 1.25 = 0.6, Y 0.4 with or without periods. By month, X's 0.6 is
+    # shared by its two touches: X 2023-01 0.3 (300), X 2023-02 0.3 (300), Y 2023-02 0.4 (400)
+    # (it was 0.375 / 0.375 / 0.25: each cohort weighed the whole campaign's effect)
+    files = [write("s.csv", "campaign,date,amount,channel\nX,2023-01-01,100,a\n"
+                   "X,2023-02-01,100,a\nY,2023-01-01,100,b\nY,2023-02-01,100,b\n"),
+             write("d.csv", "deal_id,close_date,amount,stage,created_date\n"
+                   "w1,2023-04-01,1000,won,2023-01-10\nw2,2023-03-01,500,won,2023-01-05\n"
+                   "w3,2023-03-15,,lost,2023-01-20\n"),
+             write("t.csv", "deal_id,campaign,touch_date\nw1,X,2023-01-10\nw1,X,2023-02-10\n"
+                   "w1,Y,2023-02-15\nw2,X,2023-01-05\nw3,Y,2023-01-20\n")]
+    got = {}
+    for period in (None, "month", "quarter"):
+        credits = roiclock.run_report(*files, model="markov", windows=[1, 3],
+                                      period=period).credits
+        got[period] = dict(zip(credits["deal_id"] + " " + credits["campaign"].astype(str),
+                               credits["return"].round(9), strict=True))
+    assert got[None] == {"w1 X": 600, "w1 Y": 400, "w2 X": 500}
+    assert got["month"] == {"w1 X 2023-01": 300, "w1 X 2023-02": 300, "w1 Y 2023-02": 400,
+                            "w2 X 2023-01": 500}
+    assert got["quarter"] == {"w1 X 2023-Q1": 600, "w1 Y 2023-Q1": 400, "w2 X 2023-Q1": 500}
+
+
+@pytest.mark.parametrize("model", ["markov", "linear", "w_shaped"])
+def test_cohorts_add_up_to_their_campaign_for_every_deal(model):
+    # on the sample: per deal and campaign, the credits of its month cohorts sum to what the
+    # campaign gets without periods
+    plain = roiclock.run_report(model=model).credits
+    split = roiclock.run_report(model=model, period="month").credits
+    base = split["campaign"].astype(str).str.replace(r" \d{4}-\d{2}$", "", regex=True)
+    summed = split.groupby([split["deal_id"], base])["return"].sum()
+    whole = plain.groupby([plain["deal_id"], plain["campaign"].astype(str)])["return"].sum()
+    both = pd.concat([whole.rename("plain"), summed.rename("split")], axis=1)
+    assert len(both) == len(whole) and both.notna().all().all()
+    np.testing.assert_allclose(both["split"], both["plain"], rtol=1e-9)

@@ -1,3 +1,4 @@
+import pytest
 from conftest import TINY
 from rich.console import Console
 
@@ -61,3 +62,26 @@ def test_api_reports_its_stages():
     roiclock.run_report(progress=seen.append)
     assert seen == ["Reading and checking the inputs", "Attributing won deals to campaigns",
                     "Measuring the windows", "Projecting young campaigns"]
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_numbers_are_never_cut_on_a_narrow_console(width):
+    # cron mail renders at 80 columns: a cut '+1090…' for +10907% reads as another number.
+    # Only the name column gives up width (down to 12 characters); past that the table is
+    # printed wider than the console (crop=False) and the terminal wraps it
+    from rich.console import Console
+
+    from roiclock.render import _table
+
+    table = _table("Projected ROI")
+    table.add_column("campaign", no_wrap=True, overflow="ellipsis", max_width=18)
+    numbers = ["+10907%", "+10907%..+10907%", "1.1M", "181k", "12 mo*", "not yet measured"]
+    for i in range(len(numbers)):
+        table.add_column(f"c{i}", justify="right", no_wrap=True, min_width=3)
+    table.add_row("GTX Plus Professional 2017-Q2", *numbers)
+    console = Console(width=width, record=True, file=open("/dev/null", "w"))
+    console.print(table, crop=False)
+    text = console.export_text()
+    for number in numbers:
+        assert number in text, (width, number, text)
+    assert "GTX Plus Pr" in text  # the name is what gives: at least 12 characters

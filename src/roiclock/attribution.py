@@ -63,16 +63,17 @@ def attribute(inputs: Inputs, settings: Settings, chain: markov.Chain | None = N
     touches = eligible(inputs, won, settings.lookback_days)
     deal = touches["deal"].to_numpy()
     model = MODELS[settings.model]
-    effect = None
+    effect = unit = None
     if model.chain:
         fitted = chain or markov.chain(inputs, settings)
         effect = markov.touch_effects(fitted, inputs, settings, touches.attrs["names"],
                                       touches["campaign"].to_numpy())
+        unit = markov.touch_units(inputs, touches.attrs["names"], touches["campaign"].to_numpy())
     created_days = ((won["close_date"] - won["created_date"]).dt.days.to_numpy(dtype="float64")
                     [deal])
     weights = model.weights(Touches(deal, touches["campaign"].to_numpy(),
                                     touches["age_days"].to_numpy(), len(won), effect,
-                                    created_days), settings)
+                                    created_days, unit), settings)
     fallback = 0
     if model.created:  # deals without a created date: position-based, counted
         fallback = int(won["created_date"].isna().sum())

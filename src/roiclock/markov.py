@@ -94,6 +94,19 @@ def touch_effects(fitted: Chain, inputs: Inputs, settings, names, codes) -> np.n
     return pd.Series(level).map(effect_of).fillna(0.0).to_numpy()[codes]
 
 
+def touch_units(inputs: Inputs, names, codes) -> np.ndarray | None:
+    """Per touch (``names[codes]``; a code -1 for none), the campaign its spend-period cohort
+    stands for, as a code: the Markov model credits a campaign once per deal and shares it
+    among its cohorts (:class:`roiclock.models.Touches` ``unit``). None without periods."""
+    if inputs.cohorts is None:
+        return None
+    base = inputs.cohorts.set_index("campaign")["base"]
+    names = pd.Series(np.asarray(names, dtype=object).astype("str"))
+    units = pd.factorize(names.map(base).fillna(names))[0]
+    codes = np.asarray(codes)
+    return np.where(codes >= 0, units[np.maximum(codes, 0)], -1)
+
+
 def explanation(fitted: Chain, inputs: Inputs, settings, credits: pd.DataFrame
                 ) -> pd.DataFrame:
     """One row per channel of the chain (campaign or channel): removal_effect, share (of the

@@ -37,6 +37,9 @@ class Touches:
     n_deals: int
     effect: np.ndarray | None = None
     created_days: np.ndarray | None = None  # per touch: days from its deal's creation to close
+    # per touch, the campaign a spend-period cohort stands for (a code; -1 for none), which
+    # the Markov model credits once per deal; None: each touch's campaign is its own
+    unit: np.ndarray | None = None
 
     @property
     def created_known(self) -> np.ndarray:
@@ -179,15 +182,23 @@ def _custom(t: Touches, settings: Any) -> FloatArray:
 
 def _markov(t: Touches, settings: Any) -> FloatArray:
     """Each distinct campaign of a deal's path weighs its removal effect (repeats weigh 0); a
-    deal whose effects are all 0 splits equally among its distinct campaigns."""
+    deal whose effects are all 0 splits equally among its distinct campaigns. With spend
+    periods (``t.unit``: the campaign behind each cohort) a campaign still weighs its effect
+    once per deal, shared among its touches, so each cohort gets its touches' part and the
+    cohorts of a campaign add up to what the campaign gets without periods."""
     assert t.effect is not None, "the markov model needs the chain's removal effects"
-    width = int(t.campaign.max(initial=-1)) + 2
-    key = t.deal * width + t.campaign
-    first = np.zeros(len(key), dtype=bool)
-    first[np.unique(key, return_index=True)[1]] = True
-    weights = np.where(first, t.effect, 0.0)
+    if t.unit is None:
+        width = int(t.campaign.max(initial=-1)) + 2
+        key = t.deal * width + t.campaign
+        share = np.zeros(len(key))
+        share[np.unique(key, return_index=True)[1]] = 1.0
+    else:
+        key = t.deal * (int(t.unit.max(initial=-1)) + 2) + (t.unit + 1)
+        inverse = np.unique(key, return_inverse=True)[1]
+        share = 1.0 / np.bincount(inverse)[inverse]
+    weights = share * t.effect
     total = np.bincount(t.deal, weights=weights, minlength=t.n_deals)
-    return np.where(total[t.deal] > 0, weights, first.astype("float64"))
+    return np.where(total[t.deal] > 0, weights, share)
 
 
 MODELS: dict[str, Model] = {

@@ -115,7 +115,7 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
     deadline = _days((launch + pd.DateOffset(months=target)).astype("datetime64[s]")
                      .to_numpy())
     model = MODELS[settings.model]
-    effect = None
+    effect = unit = None
     if touches is not None:
         all_rows = deal_rows(inputs)
         need = np.append(sampled | now, False)[all_rows]  # row -1 reads the last slot
@@ -134,6 +134,7 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
             names = np.asarray(campaigns["campaign"], dtype=object)
             effect = np.where(t_pos >= 0, markov.touch_effects(
                 fitted, inputs, settings, names, np.maximum(t_pos, 0)), 0.0)
+            unit = markov.touch_units(inputs, names, t_pos)
     else:
         row = np.flatnonzero(usable)
         t_pos = positions(deals["campaign"], campaigns["campaign"])[row]
@@ -143,25 +144,28 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
     curve = win_curve(np.where(sampled, start, NAT), end, stage)
     sets = []  # the touches valued at as-of, and those valued at the earlier cuts
     for deals_in in (now, sampled & usable):
-        pick = np.flatnonzero(deals_in[row])
-        sets.append((row[pick], t_day[pick], t_pos[pick],
-                     None if effect is None else effect[pick]))
+        sets.append(_rows((row, t_day, t_pos, effect, unit), np.flatnonzero(deals_in[row])))
     for j, day in enumerate(days):  # one pass per date: a few dozen at most
-        r, t, p, e = sets[min(j, 1)]
+        rows = sets[min(j, 1)]
         scale = 1.0 if j == 0 else 1 / fraction
         open_then = usable & (created < day) & (close >= day)
-        for piece in deal_ranges(r, n_deals):  # one piece below 4M touches
-            rows = (r, t, p, e) if piece is None else (
-                r[piece], t[piece], p[piece], None if e is None else e[piece])
-            out[:, j] += _worth(*rows, day, open_then, value, created, deadline, curve, model,
-                                settings, n, n_deals, touches is not None) * scale
+        for piece in deal_ranges(rows[0], n_deals):  # one piece below 4M touches
+            r, t, p, e, u = _rows(rows, piece)
+            out[:, j] += _worth(r, t, p, e, u, day, open_then, value, created, deadline,
+                                curve, model, settings, n, n_deals, touches is not None) * scale
     return out
 
 
-def _worth(r, t, p, e, day, open_then, value, created, deadline, curve, model, settings,
+def _rows(arrays: tuple, index: np.ndarray | None) -> tuple:
+    """The same rows of each array (None stays None; a None index: all rows)."""
+    return tuple(a if a is None or index is None else a[index] for a in arrays)
+
+
+def _worth(r, t, p, e, u, day, open_then, value, created, deadline, curve, model, settings,
            n: int, n_deals: int, with_touches: bool) -> np.ndarray:
     """One cut of :func:`valued`: the pipeline open at ``day`` per campaign, over the touch
-    rows of whole deals (r: deal, t: touch day, p: campaign position, e: Markov effect)."""
+    rows of whole deals (r: deal, t: touch day, p: campaign position, e: Markov effect, u:
+    Markov unit)."""
     at = open_then[r] & (t < day) & (t != NAT)
     if with_touches:
         at &= (day - t) < settings.lookback_days
@@ -173,7 +177,8 @@ def _worth(r, t, p, e, day, open_then, value, created, deadline, curve, model, s
         since_created = np.where(created[deal] != NAT, day - created[deal], np.nan)
         weights = model.weights(Touches(deal, pos, day - touch_day, n_deals,
                                         None if e is None else e[at],
-                                        since_created.astype("float64")), settings)
+                                        since_created.astype("float64"),
+                                        None if u is None else u[at]), settings)
     else:
         weights = np.ones(len(deal))
     totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
@@ -184,7 +189,6 @@ def _worth(r, t, p, e, day, open_then, value, created, deadline, curve, model, s
     chance = curve.within(day - begin[deal], deadline[pos] - day)
     return np.bincount(pos, weights=value[deal] * weights[ok] / totals[ok] * chance,
                        minlength=n)
-    return out
 
 
 def _launch_start(inputs: Inputs, campaigns: pd.DataFrame) -> np.ndarray:

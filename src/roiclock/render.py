@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.status import Status
 from rich.table import Table
@@ -42,11 +43,39 @@ SPARKS = "▁▂▃▄▅▆▇█"
 PAYBACK_SHORT = {"not yet measured": "-", "no cost": "no cost"}
 
 
+NAME_KEPT = 12
+
+
+class _Whole(Table):
+    """A table whose numbers are never cut: on a narrow console (cron mail: 80 columns) only
+    the first column (the name, cut with an ellipsis) gives up width; '+1090…' for +10907%
+    would read as another number. A table wider than the console wraps instead."""
+
+    def __rich_console__(self, console, options):
+        for column in self.columns[1:]:
+            cells = [Text.from_markup(c) if isinstance(c, str) else c for c in column.cells]
+            header = column.header if isinstance(column.header, str) else ""
+            words = [header] if column.no_wrap else header.split() or [""]  # headers may wrap
+            widest = max([cell_len(w) for w in words]
+                         + [c.cell_len for c in cells if isinstance(c, Text)])
+            column.min_width = max(column.min_width or 0, widest)
+        if self.columns:  # the name gets what the numbers leave (at least NAME_KEPT)
+            # each column but the last: one space of padding and one of the box's divider
+            numbers = (sum(c.min_width or 0 for c in self.columns[1:])
+                       + 2 * (len(self.columns) - 1))
+            name = self.columns[0]
+            room = max(NAME_KEPT, options.max_width - numbers)
+            name.max_width = room if name.max_width is None else min(name.max_width, room)
+            if numbers + room > options.max_width:  # printed with crop=False: lines wrap
+                options = options.update(max_width=numbers + room)
+        yield from super().__rich_console__(console, options)
+
+
 def _table(title: str) -> Table:
     # at least as wide as its title (up to 80 columns), so the title does not wrap
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1),
-                 pad_edge=False, show_edge=False, collapse_padding=True,
-                 min_width=min(len(title), 80))
+    return _Whole(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1),
+                  pad_edge=False, show_edge=False, collapse_padding=True,
+                  min_width=min(len(title), 80))
 
 
 def _roi_cell(row) -> Text:
@@ -213,12 +242,12 @@ def print_report(report: Report, console: Console, kpis: bool = False,
     _preamble(report, console, quiet)
     console.print(Text(report.headline, style="bold"))
     console.print(accounting_line(report.inputs), style="dim")
-    console.print(roi_table(report))
+    console.print(roi_table(report), crop=False)
     console.print(LEGEND, style="dim")
     if report.to_date is not None:
         console.print(to_date_line(report.to_date, max(report.settings.windows)))
     if kpis:
-        console.print(kpi_table(report))
+        console.print(kpi_table(report), crop=False)
     console.print(curve_bars(report.portfolio))
     if console.is_terminal:
         console.print(channel_sparks(report.channels, report.settings.windows))
@@ -242,7 +271,7 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
     if table_data.empty:
         console.print("No deal has a start date (first touch, launch or created date).")
     else:
-        console.print(lag_table(result, table_data, by, console.width))
+        console.print(lag_table(result, table_data, by, console.width), crop=False)
     if len(list(groups(table_data, by))) == 1:  # one group: its curve as bars, intervals
         rows = table_data
         labels = [f"{m:>3} mo" for m in rows["months"]]
@@ -369,7 +398,7 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
                       money_short(row["measured_return"]),
                       money_short(row["pipeline_return"]) if young else "",
                       money_short(row["future_return"]) if young else "", payback)
-    console.print(table)
+    console.print(table, crop=False)
     console.print(f"age: whole months since launch; now: ROI measured so far; projected return "
                   f"= won so far + open (pipeline: open deals x chance to win by "
                   f"{projection.target} months) + future (deals not valued yet, and how the "
@@ -378,9 +407,9 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
                   f"measured, too young).",
                   style="dim")
     if result.comparison is not None:
-        console.print(compare_table(result))
+        console.print(compare_table(result), crop=False)
     if result.backtest is not None:
-        console.print(backtest_table(result))
+        console.print(backtest_table(result), crop=False)
 
 
 def compare_table(result: ProjectReport) -> Table:
@@ -448,7 +477,7 @@ def print_watch(result: WatchReport, console: Console, quiet: bool = False) -> N
                       f"{money(row['expected_low'])}..{money(row['expected_high'])}",
                       money(cents(row["measured_return"])), Text(row["status"], style=style),
                       percent(row["projected_roi"]))
-    console.print(table)
+    console.print(table, crop=False)
     console.print("Not judged: campaigns less than a month old, already at the target then, or "
                   "without cost. Exit code 3 when some campaign is behind.", style="dim")
 
@@ -474,7 +503,7 @@ def print_validation(result: Validation, console: Console, quiet: bool = False) 
     for row in result.inputs.accounting.itertuples():
         table.add_row(label(Path(row.file).name, 28), f"{row.read:,}", f"{row.used:,}",
                       f"{row.rejected:,}", f"{row.after_as_of:,}")
-    console.print(table)
+    console.print(table, crop=False)
     if not result.reasons.empty:
         reasons = _table("Rejected rows by reason")
         for name in ("file", "reason", "rows", "first row", "column"):
@@ -556,7 +585,7 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
         table.add_row(label(str(row[0]), 28), f"{row.removal_effect:.3f}",
                       percent(row.share, signed=False), money(row.credited_return),
                       money(row.global_return))
-    console.print(table)
+    console.print(table, crop=False)
     console.print("effect: removal effect; share: of the summed effects; credited: the return "
                   "its per-deal credits add up to (what report uses); by share: all attributed "
                   "return split by share, the textbook total.", style="dim")
