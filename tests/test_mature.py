@@ -129,6 +129,14 @@ def test_unpaid_campaign_has_no_roi_and_keeps_its_credit(write):
     assert (cell(t, "Webinar", 3, "cost"), cell(t, "Webinar", 3, "return")) == (0.0, 20.0)
     assert np.isnan(cell(t, "Webinar", 3, "roi"))
     assert cell(t, "Paid", 3, "return") == 20.0
+    # to date: the webinar's own row leaves return_to_date empty (not a return of 0) and
+    # carries its 20 as unpaid_return_to_date; the paid campaign's row has its 20
+    so_far = roiclock.run_report(write("s.csv", spend), write("d.csv", deals),
+                                 write("t.csv", touches), windows=[3], as_of="2024-06-01",
+                                 data_through="2024-05-31", to_date=True).table
+    assert np.isnan(cell(so_far, "Webinar", 3, "return_to_date"))
+    assert cell(so_far, "Webinar", 3, "unpaid_return_to_date") == 20.0
+    assert cell(so_far, "Paid", 3, "return_to_date") == 20.0
 
 
 def test_unattributed_row(write):

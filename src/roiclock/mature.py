@@ -253,7 +253,8 @@ def to_date(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
     closed before as-of), ``roi_to_date`` and ``immature_cost_share``: the share of that cost
     in campaigns not yet mature at the largest window. Groups add up their paid campaigns,
     all of them, young ones included: not comparable across ages, what finance asks first.
-    Unpaid campaigns' return is ``unpaid_return_to_date``."""
+    Unpaid campaigns' return is ``unpaid_return_to_date`` (on an unpaid campaign's own row,
+    ``return_to_date`` is empty)."""
     largest = max(settings.windows)
     rows = per_campaign[per_campaign["window_months"] == largest]
     cost = (inputs.spend.groupby("campaign", observed=True)["amount"].sum()
@@ -276,7 +277,10 @@ def to_date(inputs: Inputs, credits: pd.DataFrame, settings: Settings,
                                             "young_cost"]].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(sums["cost"] > 0, sums["young_cost"] / sums["cost"], np.nan)
-    return pd.DataFrame({"cost_to_date": sums["cost"], "return_to_date": sums["paid_ret"],
+    paid_ret = sums["paid_ret"]
+    if by == "campaign":  # an unpaid campaign's own row: its return is unpaid_return_to_date,
+        paid_ret = paid_ret.where(sums["cost"] > 0)  # blank here, not a return of 0
+    return pd.DataFrame({"cost_to_date": sums["cost"], "return_to_date": paid_ret,
                          "roi_to_date": roi(sums["cost"], sums["paid_ret"]),
                          "immature_cost_share": share,
                          "unpaid_return_to_date": sums["unpaid_ret"]}).reset_index()
