@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -86,24 +87,25 @@ def test_deal_ranges_keep_every_deal_whole_and_every_row_once():
 
     rng = np.random.default_rng(5)
     deal = rng.integers(0, 50, 1_000)
-    pieces = list(deal_ranges(deal, 50, rows=120))
-    assert len(pieces) > 5
-    seen = np.concatenate(pieces)
+    ranges = list(deal_ranges(deal, 50, rows=120))
+    assert len(ranges) > 5
+    seen = np.concatenate([p for _, _, p in ranges])
     assert np.array_equal(np.sort(seen), np.arange(len(deal)))  # every row exactly once
-    owners = [set(deal[p].tolist()) for p in pieces]
-    assert all(not (a & b) for i, a in enumerate(owners) for b in owners[i + 1:])
-    assert list(deal_ranges(deal, 50, rows=1_000)) == [None]  # small: one piece, as before
+    for low, high, piece in ranges:  # each piece holds exactly the rows of its deals
+        assert np.array_equal(piece, np.flatnonzero((deal >= low) & (deal < high)))
+    assert [b[0] for b in ranges] == [0, *[b[1] for b in ranges[:-1]]] and ranges[-1][1] == 50
+    assert list(deal_ranges(deal, 50, rows=1_000)) == [(0, 50, None)]  # small: one piece
 
 
-def test_pipeline_valued_piece_by_piece_equals_one_pass(monkeypatch):
+@pytest.mark.parametrize("model,period", [("linear", None), ("markov", "month")])
+def test_pipeline_valued_piece_by_piece_equals_one_pass(monkeypatch, model, period):
     # the cut loop split into deal ranges gives the same worth (to rounding) as one pass
     import roiclock
     import roiclock.frames as F
     from roiclock import pipeline
-    from roiclock.api import split
 
-    report = roiclock.run_report()
-    inputs = split(report.inputs, None)
+    report = roiclock.run_report(model=model, period=period)
+    inputs = report.inputs
     campaigns = report.projection.table[["campaign"]].merge(
         report.table[["campaign", "launch"]].drop_duplicates(), on="campaign")
     cuts = [inputs.as_of, inputs.as_of - np.timedelta64(90, "D")]
@@ -111,7 +113,7 @@ def test_pipeline_valued_piece_by_piece_equals_one_pass(monkeypatch):
     split_into = []
 
     def small(deal, n_deals):
-        pieces = list(F.deal_ranges(deal, n_deals, rows=500))
+        pieces = list(F.deal_ranges(deal, n_deals, rows=300))
         split_into.append(len(pieces))
         return pieces
 

@@ -25,6 +25,7 @@ from . import markov
 from .attribution import attribute
 from .config import MAX_MONTHS, Settings, load_settings
 from .engine import DIALECTS, Engine, resolve, script
+from .frames import release
 from .loading import RawInputs, read_inputs
 from .markov import Chain
 from .mature import PORTFOLIO, campaign_windows, group_windows, maturity, with_periods
@@ -101,8 +102,12 @@ def load(spend=None, deals=None, touches=None, settings: Settings | None = None,
     ``data_through``: the last day the inputs cover (default: their latest event). Raises
     :class:`InputError` on a blocking rejection (any rejection when ``strict``)."""
     settings = settings or load_settings()
-    return _validate(read(spend, deals, touches, settings, need_spend), settings, as_of,
-                     strict, data_through)
+    raw = read(spend, deals, touches, settings, need_spend)
+    release()  # the parse's buffers (a CSV's text, a Parquet file's pages)
+    inputs = _validate(raw, settings, as_of, strict, data_through)
+    del raw  # the raw frames' columns that validation replaced
+    release()
+    return inputs
 
 
 def _chain(inputs: Inputs, settings: Settings) -> Chain | None:

@@ -52,6 +52,7 @@ import pandas as pd
 from . import __version__
 from .attribution import attribute
 from .config import Settings
+from .frames import release
 from .mature import ByMonth, by_month
 from .models import MODELS, W_SHAPED
 from .paths import ranked
@@ -117,7 +118,9 @@ class Engine:
         to ``last`` months (:func:`roiclock.mature.by_month`)."""
         if self.name == "numpy":
             credits = attribute(inputs, settings, chain)
-            return credits, by_month(inputs, credits, settings, last)
+            months = by_month(inputs, credits, settings, last)
+            release()  # the passes' temporaries, before the projection's peak
+            return credits, months
         self.check(settings)
         tables = input_tables(inputs)
         texts = statements(settings, last, self.name, touches=inputs.touches is not None,

@@ -149,10 +149,14 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
         rows = sets[min(j, 1)]
         scale = 1.0 if j == 0 else 1 / fraction
         open_then = usable & (created < day) & (close >= day)
-        for piece in deal_ranges(rows[0], n_deals):  # one piece below 4M touches
+        # deal range by deal range (one piece below 1M touches), deals numbered from the
+        # range's first: per-deal arrays the size of the range, not of every deal
+        for low, high, piece in deal_ranges(rows[0], n_deals):
             r, t, p, e, u = _rows(rows, piece)
-            out[:, j] += _worth(r, t, p, e, u, day, open_then, value, created, deadline,
-                                curve, model, settings, n, n_deals, touches is not None) * scale
+            out[:, j] += _worth(r if low == 0 else r - low, t, p, e, u, day,
+                                open_then[low:high], value[low:high], created[low:high],
+                                deadline, curve, model, settings, n, high - low,
+                                touches is not None) * scale
     return out
 
 
