@@ -60,8 +60,9 @@ def test_data_through_extends_the_horizon(write):
 
 def test_past_as_of_is_the_data_as_it_stood():
     # the sample on 2024-07-01: 2,261 deals existed, 775 of them open (565 closed later)
-    r = roiclock.run_lag(start="created", as_of="2024-07-01")
+    r = roiclock.run_lag(start="created", as_of="2024-07-01", horizon_months=17)
     row = r.table.iloc[0]
+    # followed 528 days (2023-01-20 to 2024-07-01): a 17-month horizon (517 days) is reached
     assert (row["deals"], row["censored"], row["median_days"]) == (2261, 775, 185)
     assert r.inputs.reopened == 565
     deals = r.inputs.accounting.set_index("kind").loc["deals"]

@@ -169,12 +169,18 @@ def test_lag_csv_contract(by):
 
 
 def test_lag_table_and_json():
-    result = run("lag")
+    # the sample is followed 712 days from its first created date, 714 from its first touch:
+    # a 23-month horizon (700 days) is reached, the default 24 months (730.5 days) is not
+    result = run("lag", "--horizon", "23")
     assert result.exit_code == 0 and "Share of wins closed" in result.output
     records = json.loads(run("lag", "--format", "json", "--months", "6,12",
-                             "--from", "created").output)
+                             "--from", "created", "--horizon", "23").output)
     assert [r["months"] for r in records] == [6, 12]
     assert 0 < records[0]["share_of_wins"] < records[1]["share_of_wins"] <= 1
+    records = json.loads(run("lag", "--format", "json", "--months", "6,12",
+                             "--from", "created").output)
+    assert [r["share_of_wins"] for r in records] == [None, None]
+    assert records[0]["median_days"] is None and 0 < records[0]["win_probability"] < 1
 
 
 @pytest.mark.parametrize("cohort", ["campaign", "month"])

@@ -46,6 +46,9 @@ CASES = {
     "report.txt": ["report", "--kpis"],
     "report_channel.txt": ["report", "--by", "channel"],
     "lag.txt": ["lag"],
+    # the sample is followed 714 days: 23 months is reached, and reads as 24 did before the
+    # shares waited for the horizon (the file is the former lag.txt)
+    "lag_horizon_23.txt": ["lag", "--horizon", "23"],
     "project.txt": ["project", "--backtest", "6"],
     "validate.txt": ["validate", *FILES],
     "explain.txt": ["explain", "--top", "5"],

@@ -195,6 +195,7 @@ class LagReport:
     by: str
     sample: bool
     start: str = "touch"
+    horizon_months: float = 24
 
     @property
     def start_label(self) -> str:
@@ -222,7 +223,7 @@ def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     step("Estimating time to close")
     table = lag(inputs, settings, by, months, horizon_months, start, confidence,
                 period=period)
-    return LagReport(settings, inputs, table, by, sample, start)
+    return LagReport(settings, inputs, table, by, sample, start, horizon_months)
 
 
 @dataclass(frozen=True)

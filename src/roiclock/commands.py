@@ -506,7 +506,9 @@ def lag_command(
     by: LagBy = typer.Option(LagBy.portfolio, help="One curve for all deals, or per channel "
                                                    "or campaign."),
     months: str = typer.Option("1,3,6,9,12", help="Months at which to report, e.g. 1,3,6."),
-    horizon: float = typer.Option(24, help="Months counted as 'eventual' for share_of_wins."),
+    horizon: float = typer.Option(24, help="Months counted as 'eventual' for share_of_wins "
+                                           "and the median (unknown for a group followed "
+                                           "for less)."),
     start: Start = typer.Option(Start.touch, "--from",
                                 help="touch (first eligible touch, or launch) | created."),
     confidence: float = typer.Option(0.95, help="Interval level, e.g. 0.95."),

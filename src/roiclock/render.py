@@ -272,7 +272,8 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
         console.print("No deal has a start date (first touch, launch or created date).")
     else:
         console.print(lag_table(result, table_data, by, console.width), crop=False)
-    if len(list(groups(table_data, by))) == 1:  # one group: its curve as bars, intervals
+    known = table_data["share_of_wins"].notna().any()
+    if len(list(groups(table_data, by))) == 1 and known:  # one group: its bars, intervals
         rows = table_data
         labels = [f"{m:>3} mo" for m in rows["months"]]
         notes = [f"{percent(v, signed=False)} [{percent(lo, signed=False)}.."
@@ -283,20 +284,33 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
                            "[interval])", style="bold"))
         console.print(bars(labels, rows["share_of_wins"], notes, low=0.0, high=1.0))
         console.print(median_note(rows.iloc[0]), style="dim")
-    young = table_data.groupby(by, sort=False)["share_of_wins"].apply(lambda s: s.isna().all())
-    if "period" not in table_data and len(young) and young.any():
-        last = table_data["months"].max()
-        console.print(f"-: unknown. {int(young.sum()):,} of {len(young):,} group"
-                      f"{'s were' if len(young) != 1 else ' was'} not followed for {last} months "
-                      "since its first start, so its share of eventual wins and median are "
-                      "not known yet: ask fewer --months (csv/json keep win_probability up "
-                      "to its follow-up).", style="yellow")
+    for line in _unknown_note(result, table_data, by):
+        console.print(line, style="yellow")
     excluded = everything[everything["months"].isna()]
     for row in excluded.itertuples(index=False):
         console.print(f"Not in the table: {row[0].removeprefix('(no start: ').rstrip(')')}: "
                       f"{row.deals:,} deal{'s' if row.deals != 1 else ''} ({row.won:,} won, "
                       f"{row.lost:,} lost, "
                       f"{row.censored:,} open).", style="yellow")
+
+
+def _unknown_note(result: LagReport, table_data: pd.DataFrame, by: str) -> list[str]:
+    """One line when some group was followed for less than the horizon (its share of eventual
+    wins and median are unknown); none otherwise. A group without a win has no share either,
+    and is not counted here."""
+    young = [rows["share_of_wins"].isna().all() and rows["won"].iloc[0] > 0
+             for _, rows in groups(table_data, by)]
+    if not any(young):
+        return []
+    n, their = sum(young), "their" if sum(young) != 1 else "its"
+    shown = ("the table shows win probabilities instead"
+             if not table_data["share_of_wins"].notna().any() or "period" in table_data
+             else "csv/json keep their win probabilities")
+    return [f"-: unknown. {n:,} of {len(young):,} group{'s were' if len(young) != 1 else ' was'}"
+            f" followed for less than the {result.horizon_months:g}-month --horizon since "
+            f"{their} first start: {their} curve has not reached 'eventual', so {their} share "
+            "of eventual wins and median are not known yet (a shorter --horizon measures "
+            f"them); {shown}, known up to each group's follow-up."]
 
 
 def result_width(table_data: pd.DataFrame) -> int:
@@ -307,9 +321,11 @@ def result_width(table_data: pd.DataFrame) -> int:
 def lag_table(result: LagReport, table_data: pd.DataFrame, by: str, width: int = 80) -> Table:
     months = list(dict.fromkeys(table_data["months"]))
     by_period = "period" in table_data  # periods of different ages: compare what was won
-    value = "win_probability" if by_period else "share_of_wins"
-    title = (f"Deals won within months after {result.start_label}, by period of their start "
-             if by_period else
+    # no group followed to the horizon (no share known): what was won, rather than a table of -
+    won_view = by_period or table_data["share_of_wins"].isna().all()
+    value = "win_probability" if won_view else "share_of_wins"
+    title = (f"Deals won within months after {result.start_label}"
+             f"{', by period of their start' if by_period else ''} " if won_view else
              f"Share of eventual wins closed by months after {result.start_label} ")
     table = _table(title + "(Aalen-Johansen; open deals censored, lost deals compete)")
     table.add_column(by, no_wrap=True, overflow="ellipsis", max_width=24)

@@ -2,14 +2,25 @@
 
 Each deal runs from its start (its first eligible touch; without touches, its campaign's
 launch; with ``start='created'``, its created date) to its close (won or lost) or, still open,
-to as-of, where it is right-censored. Lost deals are a competing outcome, not censoring: the
-probability of having won by time t is the Aalen-Johansen cumulative incidence
+to as-of, where it is right-censored. Eligible here is the one rule of
+:func:`roiclock.paths.first_steps` with a lookback of at least the horizon
+(:func:`lag_lookback`): the attribution lookback says how long a touch earns credit, not how
+long a deal may take, so a 90-day lookback cannot cut every duration to 90 days.
+
+Lost deals are a competing outcome, not censoring: the probability of having won by time t is
+the Aalen-Johansen cumulative incidence
 
     CIF(t) = sum over close days t_j <= t of S(t_j-) * won_j / at_risk_j
 
 with S the Kaplan-Meier probability of still being open (any close ends a deal). With no lost
 deals, CIF = 1 - Kaplan-Meier. ``share_of_wins`` = CIF(t) / CIF(horizon): the share of the
 wins seen by the horizon that had already closed by t, which is what the surveys describe.
+
+A group's follow-up is the time from its earliest start to as-of: no deal of it can have been
+seen longer, so the curve beyond it is unknown (not the last value carried on). That one rule
+blanks a month past the follow-up and, since a share and the median divide by CIF(horizon),
+the shares, their interval and the median of a group followed for less than the horizon (a
+curve that has not reached the horizon levels off early, which would inflate every share).
 
 Months are average calendar months of 365.25 / 12 days on this time axis (every deal has its
 own start, so the axis is in days). Intervals: a Poisson bootstrap (each cell of
@@ -47,12 +58,28 @@ NO_START = {"touch": "no eligible touch", "campaign": "no campaign",
             "created": "no created date", "order": "closed before its start"}
 
 
-def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.DataFrame:
+def lag_lookback(lookback_days: int, horizon_months: float = 24) -> int:
+    """How far before its end a touch may be and still start a deal's duration: the
+    attribution lookback, but never less than the horizon (every whole day up to
+    ``horizon_months``, which the curves count).
+
+    A shorter lookback would cut every duration to it (a GA4-style 90 days: every win "within
+    a quarter"); a longer one widens the window as it widens attribution's. With the default
+    730 days and 24 months (730.5 days): 731.
+
+    >>> lag_lookback(90), lag_lookback(730), lag_lookback(1095), lag_lookback(90, 12)
+    (731, 731, 1095, 366)
+    """
+    return max(lookback_days, int(horizon_months * DAYS_PER_MONTH) + 1)
+
+
+def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch",
+                   horizon_months: float = 24) -> pd.DataFrame:
     """One row per deal with a start: deal_id, campaign, channel, days, outcome.
 
     outcome is ``won``, ``lost`` or ``open`` (censored at as-of). Deals with no start (see
     :func:`deal_starts`) are left out."""
-    starts = deal_starts(inputs, settings, start)
+    starts = deal_starts(inputs, settings, start, horizon_months)
     kept = starts[starts["no_start"] == ""]
     return kept.drop(columns="no_start").astype({"days": "int64"}).reset_index(drop=True)
 
@@ -65,11 +92,12 @@ def _days_to(end: np.ndarray, begin: np.ndarray) -> np.ndarray:
     return days
 
 
-def deal_starts(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.DataFrame:
+def deal_starts(inputs: Inputs, settings: Settings, start: str = "touch",
+                horizon_months: float = 24) -> pd.DataFrame:
     """One row per deal: deal_id, campaign, channel, days (from its start to its end, NaN
     without a start), outcome and ``no_start``: why it has no duration ("" when it has one):
     no eligible touch, no campaign (single touch), no created date (``start='created'``),
-    or closed before its start."""
+    or closed before its start. Eligible: within :func:`lag_lookback` of its end."""
     if start not in STARTS:
         raise InputError(f"expected {' or '.join(STARTS)}, got '{start}'", option="start")
     deals = inputs.deals
@@ -79,7 +107,8 @@ def deal_starts(inputs: Inputs, settings: Settings, start: str = "touch") -> pd.
     launch = pd.Series(table["launch"].to_numpy(), index=table["campaign"])
     channel = pd.Series(table["channel"].to_numpy(), index=table["campaign"])
     if inputs.touches is not None:
-        begin, campaign = first_steps(inputs, settings.lookback_days)
+        begin, campaign = first_steps(inputs, lag_lookback(settings.lookback_days,
+                                                           horizon_months))
         missing = NO_START["touch"]
     else:
         campaign = deals["campaign"]
@@ -193,9 +222,11 @@ def win_chance(inputs: Inputs, settings: Settings, horizon_months: float = 24,
     a (days since its start, at as-of) the chance that a deal open that long goes on to win
     in the time left, from the portfolio's Aalen-Johansen curves (:func:`win_curve`). An open
     deal without a start counts from age 0. ``begin``: each deal's start when the caller
-    has it already (the first step of its path), else found as :func:`deal_starts` does."""
+    has it already (the first step of its path within :func:`lag_lookback`), else found as
+    :func:`deal_starts` does."""
     if begin is None:
-        days = deal_starts(inputs, settings, start)["days"].to_numpy(dtype="float64")
+        days = deal_starts(inputs, settings, start, horizon_months)["days"].to_numpy(
+            dtype="float64")
     else:
         days = _days_to(deal_end(inputs), begin)
         days[days < 0] = np.nan  # closed before its start: no duration
@@ -283,7 +314,7 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
         raise InputError(f"{months.max():g} is beyond the horizon ({horizon_months:g} months, "
                          "what 'eventual' means): a share of eventual wins cannot be "
                          "measured past it; raise --horizon", option="months")
-    starts = deal_starts(inputs, settings, start)
+    starts = deal_starts(inputs, settings, start, horizon_months)
     durations = starts[starts["no_start"] == ""].astype({"days": "int64"})
     label = "portfolio" if by == "portfolio" else by
     columns = [label, "months", "win_probability", "share_of_wins", "interval_low",
@@ -315,17 +346,19 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
         warnings.simplefilter("ignore", RuntimeWarning)
         low = np.nanquantile(boot_share, alpha, axis=0)
         high = np.nanquantile(boot_share, 1 - alpha, axis=0)
-    # a group followed for less than a month asked for cannot say anything about it: unknown
+    # the one follow-up rule: a group followed for less than a month asked for, or than the
+    # horizon, cannot say anything about it: unknown. Shares of eventual wins, their interval
+    # and the median divide by the curve at the horizon, so they are unknown too for a group
+    # not followed to the horizon (its curve levels off early: every share would run high);
+    # its win probabilities stay, up to its follow-up
     first_start = durations.groupby("group")["start_date"].min().reindex(groups)
     follow_up = (inputs.as_of - first_start).dt.days.to_numpy(dtype="float64")
-    seen = limits[None, :-1] <= follow_up[:, None]
-    at[:, :-1] = np.where(seen, at[:, :-1], np.nan)
-    # shares of eventual wins (and the median) compare with the end of the curve: only for a
-    # group followed to the last month asked; a younger one shows its win probabilities only
-    complete = seen[:, -1:]
-    share, low, high = (np.where(complete, x, np.nan) for x in (share, low, high))
+    seen = limits[None, :] <= follow_up[:, None]            # groups x (months + horizon)
+    at = np.where(seen, at, np.nan)
+    reached = seen[:, -1:]
+    share, low, high = (np.where(reached, x, np.nan) for x in (share, low, high))
     median = _median_days(cif, codes, days, at[:, -1], len(groups), horizon_months)
-    median = np.where(complete[:, 0], median, np.nan)
+    median = np.where(reached[:, 0], median, np.nan)
     totals = cells.groupby(codes)[["won", "lost", "open"]].sum().to_numpy()
     n_months = len(months)
     out = pd.DataFrame({
@@ -367,8 +400,10 @@ def _no_start_rows(starts: pd.DataFrame, label: str, columns: list[str]) -> pd.D
 
 
 def _median_days(cif, codes, days, at_horizon, n_groups, horizon_months) -> np.ndarray:
-    """First day at which CIF reaches half its value at the horizon (NaN if never)."""
-    target = at_horizon[codes] / 2
+    """First day at which CIF reaches half its value at the horizon (NaN if never; NaN too
+    where the value at the horizon is unknown). Reaching is up to rounding: three wins of 1/7
+    reach half of 6/7 although their float sum falls short of it in the last bit."""
+    target = at_horizon[codes] / 2 * (1 - 1e-9)
     reached = (cif >= target) & (at_horizon[codes] > 0) & (days <= horizon_months *
                                                              DAYS_PER_MONTH)
     hit_days = np.where(reached, days, np.inf)
