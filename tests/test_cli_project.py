@@ -152,3 +152,79 @@ def test_headline_when_every_campaign_is_mature(young_paid_unpaid, write):
     assert ("Nothing to project at 12 months: the one paid campaign is mature there, ROI "
             "+200% measured.") in view
     assert "no 80% interval" not in view
+
+
+# D launched 2023-06-30 with 400 spent; deal d7 (750, campaign D) closed 2024-01-31. As of
+# 2024-02-01 D is 7 whole months old (2023-06-30 + 7 months = 2024-01-30 <= 2024-02-01 <
+# 2024-02-29): its 7 whole months hold 0, but month 8 (2024-01-30..2024-02-29), under way,
+# already holds 750 >= 400. A (launched 2023-01-01, 100 spent, D1 300 on 2023-03-01: paid
+# back in month 3) is the older campaign the pattern comes from.
+UNDER_WAY_SPEND = "campaign,date,amount\nA,2023-01-01,100\nD,2023-06-30,400\n"
+UNDER_WAY_DEALS = ("deal_id,campaign,close_date,amount\nD1,A,2023-03-01,300\n"
+                   "d7,D,2024-01-31,750\n")
+
+
+@pytest.mark.parametrize("method", ["auto", "bf", "chain_ladder"])
+def test_payback_already_won_in_the_month_under_way_is_measured(method, write):
+    args = ["project", "--spend", str(write("spend.csv", UNDER_WAY_SPEND)),
+            "--deals", str(write("deals.csv", UNDER_WAY_DEALS)), "--as-of", "2024-02-01",
+            "--data-through", "2024-01-31", "--method", method]
+    table = rows(runner.invoke(app, [*args, "--format", "csv"]).output)
+    # the data shows it: month 8, measured (it was 11, projected, from the path that
+    # started at month 7's 0); the chain ladder cannot develop 0 (too_young), the data
+    # still shows the payback
+    assert (table["D"]["age_months"], table["D"]["measured_return"]) == ("7", "750")
+    assert (table["D"]["payback_months"], table["D"]["payback"]) == ("8", "measured")
+    assert (table["A"]["payback_months"], table["A"]["payback"]) == ("3", "measured")
+    records = json.loads(runner.invoke(app, [*args, "--format", "json"]).output)
+    assert {(r["campaign"], r["payback_months"], r["payback"]) for r in records} == {
+        ("A", 3, "measured"), ("D", 8, "measured")}
+    view = runner.invoke(app, args).output
+    assert next(x for x in view.splitlines() if x.startswith("D ")).split()[-2:] == [
+        "8", "mo"]
+
+
+def test_compare_refuses_an_export_made_with_another_period(tmp_path):
+    before = tmp_path / "before.json"
+    made = runner.invoke(app, ["project", "--as-of", "2024-10-01", "--period", "quarter",
+                               "--format", "json", "--output", str(before)])
+    assert made.exit_code == 0, made.output
+    # the export records it: each record's period, 2023-Q1 ...
+    assert json.loads(before.read_text())[0]["period"] == "2023-Q1"
+    for extra, now in (([], "without --period"), (["--period", "month"],
+                                                  "with --period month")):
+        result = runner.invoke(app, ["project", "--compare", str(before), *extra])
+        assert result.exit_code == 2
+        assert result.stderr == ("Error: --compare: the earlier export was made with --period "
+                                 f"quarter, this run {now}: its cohorts are not this run's\n")
+    same = runner.invoke(app, ["project", "--compare", str(before), "--period", "quarter",
+                               "--format", "csv"])
+    assert same.exit_code == 0 and any(r["change"] for r in rows(same.output).values())
+
+
+def test_compare_refuses_an_export_without_a_cohort_of_this_run(tmp_path):
+    # an export that records no period (made before exports carried it) of quarter cohorts:
+    # not one of its campaigns is a campaign of this run
+    record = {"campaign": "2024-09 Paid Search Demo days 2024-Q3", "age_months": 0,
+              "target_months": 12, "measured_cost": 30538.94, "measured_return": 0.0,
+              "projected_cost": 30538.94, "projected_roi": 1.5, "status": "projected"}
+    before = tmp_path / "before.json"
+    before.write_text(json.dumps([record]))
+    result = runner.invoke(app, ["project", "--compare", str(before)])
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: --compare: the earlier export has none of this run's 31 "
+                             "campaigns (was it made from other data, or with another "
+                             "--period?)\n")
+
+
+def test_compare_with_its_own_export_changes_nothing(tmp_path):
+    # the export holds ROI to 6 significant digits (1.96536 for 1.9653627...): the run now
+    # is taken to the same precision before the subtraction, so nothing moved is 0, exactly
+    before = tmp_path / "same.json"
+    runner.invoke(app, ["project", "--format", "json", "--output", str(before)])
+    table = rows(runner.invoke(app, ["project", "--compare", str(before), "--format",
+                                     "csv"]).output)
+    compared = [r for r in table.values() if r["previous_roi"]]
+    assert len(compared) == 30  # every paid campaign; (unattributed) and the unpaid have none
+    assert {(r["change"], r["new_closes"], r["factors"]) for r in compared} == {("0", "0", "0")}
+    assert all(r["previous_roi"] == r["projected_roi"] for r in compared)

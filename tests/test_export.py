@@ -2,7 +2,11 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
+from typer.testing import CliRunner
 
+import roiclock
+from roiclock.cli import app
 from roiclock.export import to_csv, to_json, write_atomic
 
 TABLE = pd.DataFrame({
@@ -31,3 +35,30 @@ def test_write_atomic_replaces_whole_file(tmp_path):
     write_atomic(path, "new\n")
     assert path.read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+@pytest.mark.parametrize("command,run,options", [
+    ("report", "run_report", {}), ("lag", "run_lag", {}), ("project", "run_project", {}),
+    ("watch", "run_watch", {}), ("validate", "run_validate", {}),
+    ("explain", "run_explain", {}),
+    (["report", "--by", "channel", "--period", "quarter"], "run_report",
+     {"by": "channel", "period": "quarter"})])
+def test_the_library_exports_what_the_command_writes(command, run, options):
+    # a result knows the as-of its numbers stand at: to_csv / to_json of it are the
+    # command's bytes, as_of and data_through included (a bare table is written as it is)
+    args = [command] if isinstance(command, str) else command
+    result = getattr(roiclock, run)(**options)
+    for fmt, writer in (("csv", roiclock.to_csv), ("json", roiclock.to_json)):
+        cli = CliRunner().invoke(app, [*args, "--format", fmt, "--quiet"])
+        assert cli.exit_code in (0, 3), cli.output  # watch: 3, a campaign is behind
+        assert writer(result) == cli.stdout
+    header = roiclock.to_csv(result).splitlines()[0]
+    assert header.endswith(",as_of,data_through")
+    assert roiclock.to_csv(result.table).splitlines()[0] + ",as_of,data_through" == header
+    stamped = roiclock.stamped(result.table, result.inputs.as_of, result.inputs.data_through)
+    assert roiclock.to_csv(stamped) == roiclock.to_csv(result)
+
+
+def test_to_csv_refuses_what_is_neither_a_table_nor_a_result():
+    with pytest.raises(TypeError, match="expected a table or the result of a run_"):
+        to_csv([1, 2])

@@ -24,7 +24,7 @@ _WHERE = {
                      "run_sql", "run_validate", "run_watch", "sample_paths", "WatchReport"], "api"),
     "attribute": "attribution",
     "Settings": "config", "load_settings": "config",
-    "to_csv": "export", "to_json": "export",
+    "to_csv": "export", "to_json": "export", "stamped": "export",
     "campaigns": "paths", "maturity": "mature",
     "MODELS": "models",
     "backtest": "projection", "develop": "projection", "project": "projection",
@@ -39,7 +39,8 @@ __all__ = ["Explanation", "Inputs", "InputError", "LagReport", "MODELS", "Projec
            "Report", "Settings", "Validation", "attribute", "backtest", "campaigns", "develop",
            "headline", "lag", "load", "load_settings", "maturity", "project", "read",
            "run_explain", "run_lag", "run_project", "run_report", "run_sql", "run_validate",
-           "sample_paths", "to_csv", "to_json", "triangle", "validate", "__version__"]
+           "sample_paths", "stamped", "to_csv", "to_json", "triangle", "validate",
+           "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -74,7 +75,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     )
     from .attribution import attribute
     from .config import Settings, load_settings
-    from .export import to_csv, to_json
+    from .export import stamped, to_csv, to_json
     from .mature import campaigns, maturity
     from .models import MODELS
     from .projection import backtest, develop, project, triangle

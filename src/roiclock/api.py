@@ -291,7 +291,8 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
         raise InputError(f"expected months from 0 to {MAX_MONTHS}, got {backtest_months}",
                          option="backtest_months")
     _check_priors(priors, method, cohort)
-    previous = read_previous(compare, cohort, target) if compare is not None else None
+    previous = (read_previous(compare, cohort, target, period) if compare is not None
+                else None)
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
     chain = _chain(inputs, settings)
@@ -365,6 +366,12 @@ class Validation:
     inputs: Inputs
     problem: InputError | None
     sample: bool
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """What ``roiclock validate`` exports: rows read, used, rejected and after as-of, by
+        file (the inputs' accounting)."""
+        return self.inputs.accounting
 
     @property
     def reasons(self) -> pd.DataFrame:

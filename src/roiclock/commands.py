@@ -225,15 +225,13 @@ class Common:
         if not self.quiet:
             print_error(Console(stderr=True), text, prefix="")
 
-    def deliver(self, table: pd.DataFrame, show: Callable[[Console], None],
-                inputs: Any = None) -> None:
-        """csv/json records (stamped with the inputs' as-of and data_through), or the rich
+    def deliver(self, result: Any, show: Callable[[Console], None]) -> None:
+        """csv/json records of ``result``, as the library writes them (its table stamped with
+        the inputs' as-of and data_through: :func:`roiclock.export.exported`), or the rich
         view (to the terminal, or as plain text to a file)."""
         fmt = self.format.value
         if fmt in FORMATS:
-            if inputs is not None:
-                table = stamped(table, inputs.as_of, inputs.data_through)
-            _emit(FORMATS[fmt](table), self.output)
+            _emit(FORMATS[fmt](result), self.output)
         elif self.output is None:
             with standard_output():
                 show(Stdout())
@@ -495,9 +493,7 @@ def report(
         common.note(fallback)
     if html is not None:
         write_file(html, page(result))
-    common.deliver(result.table,
-                   lambda c: print_report(result, c, kpis=kpis, quiet=common.quiet),
-                   result.inputs)
+    common.deliver(result, lambda c: print_report(result, c, kpis=kpis, quiet=common.quiet))
 
 
 @command("lag")
@@ -524,8 +520,7 @@ def lag_command(
     result = common.run(run_lag, by=by.value, months=parse_months(months, "--months") or [],
                         horizon_months=horizon, start=start.value, confidence=confidence,
                         period=_value(period))
-    common.deliver(result.table, lambda c: print_lag(result, c, quiet=common.quiet),
-                   result.inputs)
+    common.deliver(result, lambda c: print_lag(result, c, quiet=common.quiet))
 
 
 METHOD_HELP = ("auto (Benktander credibility blend) | chain_ladder | bf (your --prior, else "
@@ -571,8 +566,7 @@ def project(
                         priors=parse_priors(prior), compare=_path(compare),
                         period=_value(period), engine=engine.value,
                         spark_master=spark_master)
-    common.deliver(result.table, lambda c: print_project(result, c, quiet=common.quiet),
-                   result.inputs)
+    common.deliver(result, lambda c: print_project(result, c, quiet=common.quiet))
     fmt = common.format.value
     if result.backtest is not None and fmt in FORMATS:
         if backtest_output is not None:
@@ -605,8 +599,7 @@ def watch(
     result = common.run(run_watch, since=since, target=target, confidence=confidence,
                         method=method.value, priors=parse_priors(prior), engine=engine.value,
                         spark_master=spark_master)
-    common.deliver(result.table, lambda c: print_watch(result, c, quiet=common.quiet),
-                   result.inputs)
+    common.deliver(result, lambda c: print_watch(result, c, quiet=common.quiet))
     if result.behind:
         raise typer.Exit(code=BEHIND)
 
@@ -618,8 +611,7 @@ def validate_command(common: Common) -> None:
     common.unused("validate checks the inputs; it attributes nothing and measures no "
                   "window", "model", "windows")
     result = common.run(run_validate, warn=False)  # its table lists every problem
-    common.deliver(result.inputs.accounting,
-                   lambda c: print_validation(result, c, quiet=common.quiet), result.inputs)
+    common.deliver(result, lambda c: print_validation(result, c, quiet=common.quiet))
     if result.problem is not None:
         raise result.problem
 
@@ -678,9 +670,8 @@ def explain(
         raise InputError("--top: the paths are shown in the table view; csv and json carry "
                          "the removal effects")
     result = common.run(run_explain, model=None)
-    common.deliver(result.table,
-                   lambda c: print_explanation(result, c, top=top, quiet=common.quiet),
-                   result.inputs)
+    common.deliver(result,
+                   lambda c: print_explanation(result, c, top=top, quiet=common.quiet))
 
 
 @command("sql")

@@ -15,50 +15,17 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import outputs
-from .frames import cents
+from .precision import COUNT, DAYS, KINDS, MONEY, RATIO, as_exported
 
-MONEY, RATIO, COUNT, DAYS = "money", "ratio", "count", "days"
-# The kind of every numeric column any command exports (a test keeps this complete).
-KINDS: dict[str, str] = {
-    **dict.fromkeys(["cost", "return", "pipeline", "cost_per_opportunity", "unpaid_return",
-                     "measured_cost", "measured_return", "projected_cost", "projected_return",
-                     "actual_return", "credited_return", "global_return", "cost_to_date",
-                     "return_to_date", "unpaid_return_to_date", "pipeline_return",
-                     "future_return", "expected_return", "expected_low", "expected_high",
-                     "difference"], MONEY),
-    **dict.fromkeys(["roi", "win_rate", "win_probability", "share_of_wins", "interval_low",
-                     "interval_high", "projected_roi", "error", "mean_abs_error", "coverage",
-                     "removal_effect", "share", "roi_to_date", "immature_cost_share",
-                     "prior_roi", "credibility", "projected_roi_then", "previous_roi", "change",
-                     "new_closes", "factors"],
-                    RATIO),
-    **dict.fromkeys(["window_months", "campaigns", "unpaid_campaigns", "opportunities",
-                     "won_deals", "lost_deals", "months", "deals", "won", "lost", "censored",
-                     "age_months", "target_months", "payback_months", "cohorts", "read",
-                     "used", "rejected", "after_as_of", "reopened", "row", "conversions",
-                     "nulls", "age_then", "cuts"], COUNT),
-    **dict.fromkeys(["median_days", "won_median_days"], DAYS),
-}
-
-
-def _rounded(value: float, kind: str | None) -> float | int:
-    """``value`` rounded for its kind (+ 0.0: never a negative zero such as -0.004 -> -0.0);
-    money is already at the cent (:func:`roiclock.frames.cents`, column-wise)."""
-    if kind == MONEY:
-        return value + 0.0
-    if kind == RATIO:
-        return float(f"{value:.6g}") + 0.0
-    if kind == COUNT:
-        return int(round(value))
-    if kind == DAYS:  # whole days as integers, a median between two days as x.5
-        days = round(value, 1) + 0.0
-        return int(days) if days.is_integer() else days
-    return value
+# the kinds of numbers and their rounding: one rule, in :mod:`roiclock.precision`
+__all__ = ["COUNT", "DAYS", "FORMATS", "KINDS", "MONEY", "RATIO", "exported", "records",
+           "stamped", "to_csv", "to_json", "write_atomic"]
 
 
 def _values(column: pd.Series, name: str | None = None) -> list:
@@ -75,10 +42,9 @@ def _values(column: pd.Series, name: str | None = None) -> list:
         values = column.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(values)
         kind = KINDS.get(str(name)) if name is not None else None
-        if kind == MONEY:  # the one cent rounding, shared with watch's verdict
-            values = np.where(finite, cents(values), values)
-        return [_rounded(v, kind) if ok else None
-                for v, ok in zip(values.tolist(), finite.tolist(), strict=True)]
+        shown = as_exported(values, name)
+        return [(int(v) if kind == COUNT or (kind == DAYS and v.is_integer()) else v)
+                if ok else None for v, ok in zip(shown.tolist(), finite.tolist(), strict=True)]
     return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
             else str(v) for v in column.astype(object)]
 
@@ -119,7 +85,25 @@ def _cells(values: list) -> list[str]:
     return out
 
 
-def to_csv(table: pd.DataFrame) -> str:
+def exported(data) -> pd.DataFrame:
+    """What an export of ``data`` holds. A command's result (what ``run_report``, ``run_lag``,
+    ``run_project``, ``run_watch``, ``run_validate`` or ``run_explain`` return): its table
+    with ``as_of`` and ``data_through`` on every record (:func:`stamped`), exactly what the
+    command writes with --format csv or json. A bare table is written as it is: it does not
+    know the as-of its numbers stand at (stamp it with :func:`stamped`)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    table, inputs = getattr(data, "table", None), getattr(data, "inputs", None)
+    if not isinstance(table, pd.DataFrame) or inputs is None:
+        raise TypeError(f"expected a table or the result of a run_* function, got "
+                        f"{type(data).__name__}")
+    return stamped(table, inputs.as_of, inputs.data_through)
+
+
+def to_csv(data) -> str:
+    """CSV text of a table, or of a command's result as the command writes it (see
+    :func:`exported`)."""
+    table = exported(data)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.columns)
@@ -128,8 +112,10 @@ def to_csv(table: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
-def to_json(table: pd.DataFrame) -> str:
-    return json.dumps(records(table), indent=2, allow_nan=False) + "\n"
+def to_json(data) -> str:
+    """JSON text (a list of records) of a table, or of a command's result as the command
+    writes it (see :func:`exported`)."""
+    return json.dumps(records(exported(data)), indent=2, allow_nan=False) + "\n"
 
 
 def stamped(table: pd.DataFrame, as_of, data_through) -> pd.DataFrame:
@@ -140,9 +126,9 @@ def stamped(table: pd.DataFrame, as_of, data_through) -> pd.DataFrame:
                         else pd.Timestamp(data_through))
 
 
-# Export formats: name -> writer of a table as text. The CLI's --format choices (besides the
-# terminal's "table") come from here.
-FORMATS: dict[str, Callable[[pd.DataFrame], str]] = {"csv": to_csv, "json": to_json}
+# Export formats: name -> writer of a table (or a command's result) as text. The CLI's
+# --format choices (besides the terminal's "table") come from here.
+FORMATS: dict[str, Callable[[Any], str]] = {"csv": to_csv, "json": to_json}
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> None:

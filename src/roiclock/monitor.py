@@ -38,6 +38,7 @@ from .frames import cents, take
 from .markov import Chain
 from .mature import ByMonth, by_month, roi
 from .pipeline import snapshot
+from .precision import as_exported
 from .projection import FLOOR, MIN_RESIDUALS, Projection, estimate, project, ultimate
 from .schema import InputError
 from .validation import Inputs
@@ -206,10 +207,11 @@ def verdict(won, low, high) -> np.ndarray:
     return np.where(won < low, "behind", np.where(won > high, "ahead", "on track"))
 
 
-def read_previous(path, cohort: str | None = None, target: int | None = None) -> pd.DataFrame:
+def read_previous(path, cohort: str | None = None, target: int | None = None,
+                  period: str | None = None) -> pd.DataFrame:
     """The records of an earlier ``project --format json`` export; with ``cohort`` and
-    ``target``, refused when made with another --cohort or --target (see
-    :func:`check_comparable`)."""
+    ``target`` (and this run's ``period``), refused when made with another --cohort,
+    --target or --period (see :func:`check_comparable`)."""
     path = Path(path)
     try:
         records = json.loads(path.read_text("utf-8"))
@@ -225,13 +227,29 @@ def read_previous(path, cohort: str | None = None, target: int | None = None) ->
                          + ", ".join(sorted(needed)) + ")", file=str(path))
     previous = pd.DataFrame.from_records(records)
     if cohort is not None and target is not None:
-        check_comparable(previous, cohort, target)
+        check_comparable(previous, cohort, target, period)
     return previous
 
 
-def check_comparable(previous: pd.DataFrame, cohort: str, target: int) -> None:
-    """An earlier export compares only when made with the same --cohort (its first column)
-    and --target (its ``target_months``): a 6-month ROI is no earlier 12-month ROI."""
+def period_of(table: pd.DataFrame) -> str | None:
+    """The --period a projection table (or its export) was made with, from its ``period``
+    column (``2024-Q1``: quarter, ``2024-03``: month); None without one."""
+    if "period" not in table.columns:
+        return None
+    labels = table["period"].dropna().astype("str")
+    if labels.empty:
+        return None
+    return "quarter" if labels.str.contains("-Q").any() else "month"
+
+
+def check_comparable(previous: pd.DataFrame, cohort: str, target: int,
+                     period: str | None = None) -> None:
+    """An earlier export compares only when made with the same --cohort (its first column),
+    --target (its ``target_months``) and --period (its ``period`` column, which exports
+    made with --period carry): a 6-month ROI is no earlier 12-month ROI, and a campaign's
+    quarter is not the campaign. What an export does not record (the attribution model,
+    the basis, the cost multiplier) cannot be checked; a different --method is what
+    ``factors`` measures."""
     if cohort not in previous.columns:
         raise InputError(f"the earlier export has no '{cohort}' column (was it made with "
                          "another --cohort?)", option="compare")
@@ -242,25 +260,47 @@ def check_comparable(previous: pd.DataFrame, cohort: str, target: int) -> None:
             raise InputError(f"the earlier export projects to {then[0]} months, this run to "
                              f"{target} (was it made with another --target?)",
                              option="compare")
+    earlier = period_of(previous)
+    if earlier != period:
+        def made(what: str | None) -> str:
+            return f"with --period {what}" if what else "without --period"
+
+        raise InputError(f"the earlier export was made {made(earlier)}, this run "
+                         f"{made(period)}: its cohorts are not this run's", option="compare")
 
 
 def compare(projection: Projection, previous: pd.DataFrame) -> pd.DataFrame:
     """Per cohort of ``projection``: previous_roi, change (now - previous), and the change split
     into new_closes and factors (see the module docstring); empty where the cohort is new or
-    was not projected then."""
+    was not projected then.
+
+    The earlier export holds its numbers as exports write them (ROI to 6 significant
+    digits, money to the cent): the current ones are taken to the same precision before
+    they are set against them (:func:`roiclock.precision.as_exported`), and a cohort whose
+    state (age, won, pipeline, cost) reads the same in both is projected again as it is
+    now, so a run compared with its own export changes by exactly 0. An export sharing no
+    cohort with this run is refused: there would be nothing to compare."""
     table = projection.table
     key = table.columns[0]
-    check_comparable(previous, str(key), projection.target)
+    check_comparable(previous, str(key), projection.target, period_of(table))
     prev = previous.drop_duplicates(key).set_index(previous.drop_duplicates(key)[key]
                                                    .astype("str"))
+    if len(table) and not table[key].astype("str").isin(prev.index).any():
+        noun = "launch months" if key == "month" else "campaigns"
+        raise InputError(f"the earlier export has none of this run's {len(table)} {noun} "
+                         "(was it made from other data, or with another --period?)",
+                         option="compare")
     prev = prev.reindex(table[key].astype("str"))
-    number = {c: pd.to_numeric(prev[c], errors="coerce").to_numpy(dtype="float64")
-              if c in prev else np.full(len(prev), np.nan)
-              for c in ("age_months", "measured_return", "pipeline_return", "projected_cost",
-                        "projected_return", "projected_roi")}
+    state = ("measured_return", "pipeline_return", "projected_cost")
+    number = {c: as_exported(pd.to_numeric(prev[c], errors="coerce").to_numpy(
+                  dtype="float64") if c in prev else np.full(len(prev), np.nan), c)
+              for c in ("age_months", *state, "projected_roi")}
+    mine = {c: as_exported(table[c].to_numpy(dtype="float64"), c)
+            for c in ("age_months", *state, "projected_roi")}
+    target = projection.target
     age = number["age_months"]
     ok = np.isfinite(age) & np.isfinite(number["projected_roi"])
-    a = np.clip(np.nan_to_num(age).astype("int64"), 0, projection.target)
+    a = np.clip(np.nan_to_num(age).astype("int64"), 0, target)
     cost = number["projected_cost"]
     known = number["measured_return"] + np.nan_to_num(number["pipeline_return"])
     fitted = projection.fit
@@ -270,9 +310,15 @@ def compare(projection: Projection, previous: pd.DataFrame) -> pd.DataFrame:
             again = number["measured_return"] / fitted.paid_share[a]
     else:
         again = ultimate(projection.method, known, fitted.known_share[a], fitted.elr * cost)
-    again = np.where(a >= projection.target, number["measured_return"], again)
-    roi_again = roi(cost, again)
-    now = table["projected_roi"].to_numpy(dtype="float64")
+    again = np.where(a >= target, number["measured_return"], again)
+    now = mine["projected_roi"]
+    # nothing the export records about the cohort moved: projected again, it is as it is now
+    unmoved = ((a == np.clip(mine["age_months"], 0, target))
+               & (number["measured_return"] == mine["measured_return"])
+               & (np.nan_to_num(number["pipeline_return"])
+                  == np.nan_to_num(mine["pipeline_return"]))
+               & (cost == mine["projected_cost"]))
+    roi_again = np.where(unmoved, now, as_exported(roi(cost, again), "projected_roi"))
     previous_roi = np.where(ok, number["projected_roi"], np.nan)
     return pd.DataFrame({
         "previous_roi": previous_roi, "change": now - previous_roi,

@@ -83,6 +83,11 @@ class Triangle:
     # whole calendar months since launch at as-of, not capped (what the tables show as
     # age_months; a month cohort: its youngest campaign's); None: the ages above
     months_old: np.ndarray | None = None
+    # the month under way (age + 1) as far as the data goes: cumulative return and cost dated
+    # before as-of (a month cohort: each campaign's, up to the cohort's month age + 1); NaN
+    # from the target on (nothing is under way); None: unknown
+    ret_under_way: np.ndarray | None = None
+    cost_under_way: np.ndarray | None = None
 
     @property
     def age_months(self) -> np.ndarray:
@@ -135,7 +140,10 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
     ret[unobserved] = np.nan
     cost[unobserved] = np.nan
     if cohort == "campaign":
-        return Triangle(pd.Index(table["campaign"], name="campaign"), ages, ret, cost, old)
+        under_way = (np.where(ages < target, v, np.nan)
+                     for v in _under_way(months, ages, target))
+        return Triangle(pd.Index(table["campaign"], name="campaign"), ages, ret, cost, old,
+                        *under_way)
     names, code = month_cohorts(months)
     paid = code >= 0
     group_old = np.full(len(names), np.iinfo("int64").max)
@@ -147,7 +155,24 @@ def triangle(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: 
         np.add.at(out, code[paid], np.nan_to_num(values))
         out[np.arange(target + 1)[None, :] > group_ages[:, None]] = np.nan
         sums.append(out)
-    return Triangle(pd.Index(names, name="month"), group_ages, sums[0], sums[1], group_old)
+    # each campaign at its cohort's month under way: an older one's whole month, the
+    # youngest's as far as the data goes
+    sums_now = []
+    for values in _under_way(months, group_ages[np.maximum(code, 0)], target):
+        total = np.zeros(len(names))
+        np.add.at(total, code[paid], values[paid])
+        sums_now.append(np.where(group_ages < target, total, np.nan))
+    return Triangle(pd.Index(names, name="month"), group_ages, sums[0], sums[1], group_old,
+                    *sums_now)
+
+
+def _under_way(months: ByMonth, ages: np.ndarray, target: int):
+    """Each campaign's cumulative return and cost at age + 1 (at most the target) as the
+    grid holds them: the data holds nothing dated on or after as-of, so for the month under
+    way that is what was won and spent in it so far."""
+    rows = np.arange(len(ages))
+    column = np.minimum(ages + 1, target)
+    return months.ret[rows, column], months.cost[rows, column]
 
 
 def month_cohorts(months: ByMonth) -> tuple[np.ndarray, np.ndarray]:
@@ -709,8 +734,21 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
         table["prior_roi"] = np.where(exposure > 0, prior_elr - 1, np.nan)
     table["credibility"] = np.where(mature, 1.0, np.where(blank, np.nan,
                                                           credibility(method, share)))
+    if inputs.period is not None:  # spend periods: each cohort's, as the report shows it
+        table["period"] = period_labels(inputs, table[tri.cohorts.name], cohort)
     return Projection(table, tri, returns, costs, target, confidence, method, known, fitted,
                       path, cost_path, log_sd)
+
+
+def period_labels(inputs: Inputs, names: pd.Series, cohort: str) -> np.ndarray:
+    """With spend periods, each cohort's period (``2024-Q1``): a campaign cohort's own, a
+    launch month's the period it opens (what records which --period an export was made
+    with)."""
+    if cohort == "month":
+        return periods.label(pd.to_datetime(names.astype("str") + "-01"), str(inputs.period))
+    assert inputs.cohorts is not None
+    own = inputs.cohorts.drop_duplicates("campaign").set_index("campaign")["period"]
+    return names.map(own).to_numpy(dtype=object)
 
 
 def _launch_months(months: ByMonth, cohort: str, n: int) -> np.ndarray:
@@ -770,38 +808,60 @@ def _spreads(fitted: Fit, ages, share, exposure, projected, target: int):
 def _paths(tri: Triangle, returns: Development, costs: Development, fitted: Fit, projected,
            projected_cost, method: str, too_young, target: int):
     """Cumulative return and cost by age 0..target: measured up to the cohort's age, then
-    toward the projection along the measured triangle's emergence pattern."""
+    toward the projection along the measured triangle's emergence pattern, never below what
+    the month under way already holds (the return it has won so far, up to the projection;
+    the cost spent so far)."""
+    ages = tri.ages
     if method == "chain_ladder":
         ret = np.where(too_young[:, None], tri.ret, returns.projected_)
         cost = np.where(too_young[:, None], tri.cost, costs.projected_)
+    else:
+        n = len(ages)
+        rows = np.arange(n)
+        share = np.nan_to_num(fitted.paid_share, nan=0.0)
+        now = share[ages]
+        base = tri.ret[rows, ages]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.clip((share[None, :] - now[:, None]) / (1 - now[:, None]), 0, 1)
+        step = np.where(now[:, None] >= 1, 1.0, step)
+        later = np.arange(target + 1)[None, :] > ages[:, None]
+        ret = np.where(later, base[:, None] + step * (projected - base)[:, None], tri.ret)
+        ret = np.where(too_young[:, None], tri.ret, ret)
+        cost = np.where(too_young[:, None], tri.cost, costs.projected_)
+        cost[:, target] = np.where(too_young, cost[:, target], projected_cost)
+    if tri.ret_under_way is None or tri.cost_under_way is None:
         return ret, cost
-    ages = tri.ages
-    n = len(ages)
-    rows = np.arange(n)
-    share = np.nan_to_num(fitted.paid_share, nan=0.0)
-    now = share[ages]
-    base = tri.ret[rows, ages]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        step = np.clip((share[None, :] - now[:, None]) / (1 - now[:, None]), 0, 1)
-    step = np.where(now[:, None] >= 1, 1.0, step)
-    later = np.arange(target + 1)[None, :] > ages[:, None]
-    ret = np.where(later, base[:, None] + step * (projected - base)[:, None], tri.ret)
-    ret = np.where(too_young[:, None], tri.ret, ret)
-    cost = np.where(too_young[:, None], tri.cost, costs.projected_)
-    cost[:, target] = np.where(too_young, cost[:, target], projected_cost)
+    later = (np.arange(target + 1)[None, :] > ages[:, None]) & ~too_young[:, None]
+    held = (np.fmin(tri.ret_under_way, ret[:, target]), np.fmin(tri.cost_under_way,
+                                                                cost[:, target]))
+    ret, cost = (np.where(later & np.isfinite(floor)[:, None], np.fmax(path, floor[:, None]),
+                          path) for path, floor in zip((ret, cost), held, strict=True))
     return ret, cost
 
 
 def _payback(tri: Triangle, ret: np.ndarray, cost: np.ndarray, target: int,
              too_young: np.ndarray, paid: np.ndarray):
-    """First month 1..target where cumulative return covers cumulative cost (> 0); else why
-    not: ``not yet measured`` (too young), ``no cost`` (only where ``paid`` is False: a
-    campaign without cost; a paid one too young has no cost path yet, not no cost) or
-    ``not within N months``."""
+    """The payback month: the first calendar month 1..target by which cumulative return
+    covers cumulative cost (> 0). From the data when it shows it: a whole month observed, or
+    the month under way when what it has won so far already covers what was spent so far
+    (``measured``); else along the projected path (``projected``). Else why not: ``not yet
+    measured`` (too young), ``no cost`` (only where ``paid`` is False: a campaign without
+    cost; a paid one too young has no cost path yet, not no cost) or ``not within N
+    months``."""
+    ages = tri.ages
     ret, cost = ret[:, 1:], cost[:, 1:]
     covered = (cost > 0) & (ret >= cost)
-    first = np.where(covered.any(axis=1), covered.argmax(axis=1) + 1, 0)
-    measured = (first > 0) & (first <= tri.ages)
+    seen = np.arange(1, target + 1)[None, :] <= ages[:, None]
+    seen_first = np.where((covered & seen).any(axis=1), (covered & seen).argmax(axis=1) + 1, 0)
+    ahead = covered & ~seen
+    ahead_first = np.where(ahead.any(axis=1), ahead.argmax(axis=1) + 1, 0)
+    if tri.ret_under_way is not None and tri.cost_under_way is not None:
+        with np.errstate(invalid="ignore"):
+            so_far = (tri.cost_under_way > 0) & (tri.ret_under_way >= tri.cost_under_way)
+    else:
+        so_far = np.zeros(len(ages), dtype=bool)
+    measured = (seen_first > 0) | so_far
+    first = np.where(seen_first > 0, seen_first, np.where(so_far, ages + 1, ahead_first))
     never = np.where(too_young, "not yet measured", f"not within {target} months")
     never = np.where(paid, never, "no cost")
     how = np.where(first == 0, never, np.where(measured, "measured", "projected"))
