@@ -127,5 +127,14 @@ def test_maven_export_with_stage_mapping(write):
     assert row["deals"] == 8300 and row["won"] + row["lost"] + row["censored"] == 8300
     apart = r.table.iloc[-1]
     assert (apart["portfolio"], apart["deals"]) == ("(no start: no created date)", 500)
-    share = r.table["share_of_wins"].iloc[:3]
+    # the export covers ~14 months: short of the default 24-month horizon, the share of
+    # eventual wins is unknown (win probabilities are known); at a 12-month horizon it is
+    assert r.table["share_of_wins"].iloc[:3].isna().all()
+    assert r.table["win_probability"].iloc[:3].between(0, 1).all()
+    twelve = roiclock.run_lag(spend, PIPELINE, columns={"deals": {
+        "deal_id": "opportunity_id", "stage": "deal_stage", "amount": "close_value",
+        "campaign": "product", "created_date": "engage_date"}},
+        stages={"open": ["Engaging", "Prospecting"]}, start="created", months=[1, 3, 6],
+        horizon_months=12)
+    share = twelve.table["share_of_wins"].iloc[:3]
     assert 0 < share.iloc[0] < share.iloc[-1] <= 1

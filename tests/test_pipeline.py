@@ -148,3 +148,26 @@ def test_snapshot_of_a_cut_is_what_as_of_loads(write):
                                     strict=True)]
     assert matched(cut) == matched(then) == [("D1", "D1"), ("U1", "U1"), ("U3", "U3"),
                                              ("N1", None)]
+
+
+def test_a_short_lookback_does_not_make_open_deals_younger(write):
+    # A1 touched by B on 2024-01-01 (182 days before as-of 2024-07-01), then by A on
+    # 2024-03-01 (122 days). With a 150-day lookback only A's touch earns credit, so A gets
+    # all of A1; but A1 has been open since 2024-01-01, as lag measures it (lag_lookback:
+    # never shorter than the horizon), so its chance is the one at age 182: 2/3 (see
+    # test_pipeline_shares_follow_the_model), not the one of a 122-day-old deal
+    touches = """deal_id,campaign,touch_date
+B1,B,2023-01-01
+B2,B,2023-01-01
+B3,B,2023-01-01
+B4,B,2023-01-01
+B5,B,2023-01-01
+A1,B,2024-01-01
+A1,A,2024-03-01
+A2,A,2024-01-01
+"""
+    inputs, credits, s = hand_made(write, touches, model="linear", lookback_days=150)
+    table = campaigns(inputs, credits)
+    pv = valued(inputs, s, table, 12, [inputs.as_of])[:, 0]
+    a = list(table["campaign"]).index("A")
+    assert pv[a] == pytest.approx(1000 * 2 / 3)

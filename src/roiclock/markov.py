@@ -28,7 +28,7 @@ import pandas as pd
 from .frames import distinct
 from .paths import channel_of, path_starts, path_steps
 from .schema import UNATTRIBUTED, InputError
-from .survival import win_chance
+from .survival import lag_lookback, win_chance
 from .validation import Inputs
 
 
@@ -66,7 +66,11 @@ def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
     steps, campaign_names = path_steps(inputs, settings.lookback_days)
     # an open path is censored, not a failure: it converts with its chance to still win,
     # counted from its first step
-    converted = win_chance(inputs, settings, begin=path_starts(steps, len(inputs.deals)))
+    # (from the path's first step when the lookback already covers the horizon, else as lag
+    # finds starts: within lag_lookback, so a short lookback does not cut the durations)
+    covered = lag_lookback(settings.lookback_days) == settings.lookback_days
+    converted = win_chance(inputs, settings,
+                           begin=path_starts(steps, len(inputs.deals)) if covered else None)
     level, names = pd.factorize(_level(inputs, settings, campaign_names), sort=True)
     codes = level[steps["code"].to_numpy()]
     return fit(steps, converted, np.asarray(names, dtype=object), codes, settings.markov_order,

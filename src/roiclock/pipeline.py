@@ -33,7 +33,7 @@ from .frames import days as _days
 from .frames import deal_ranges, positions, take
 from .models import MODELS, Touches
 from .paths import deal_rows
-from .survival import NAT, win_curve
+from .survival import NAT, lag_lookback, win_curve
 from .validation import Inputs, existed
 
 DAY = np.timedelta64(1, "D")
@@ -115,6 +115,7 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
     deadline = _days((launch + pd.DateOffset(months=target)).astype("datetime64[s]")
                      .to_numpy())
     model = MODELS[settings.model]
+    window = lag_lookback(settings.lookback_days)
     effect = unit = None
     if touches is not None:
         all_rows = deal_rows(inputs)
@@ -123,9 +124,10 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
         row = all_rows[keep]
         t_day = _days(touches["touch_date"].to_numpy()[keep])
         t_pos = positions(touches["campaign"].iloc[keep], campaigns["campaign"])
-        # the curves: each sampled deal from its first eligible touch (as lag measures it)
+        # the curves: each sampled deal from its first touch within lag's window (as lag
+        # measures it: never cut to a lookback shorter than the horizon)
         ends = end[row]
-        eligible = sampled[row] & (ends - t_day >= 0) & (ends - t_day < settings.lookback_days)
+        eligible = sampled[row] & (ends - t_day >= 0) & (ends - t_day < window)
         first = np.full(n_deals, np.iinfo("int64").max)
         np.minimum.at(first, row[eligible], t_day[eligible])
         start = np.where(first < np.iinfo("int64").max, first, NAT)
@@ -155,7 +157,7 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
             r, t, p, e, u = _rows(rows, piece)
             out[:, j] += _worth(r if low == 0 else r - low, t, p, e, u, day,
                                 open_then[low:high], value[low:high], created[low:high],
-                                deadline, curve, model, settings, n, high - low,
+                                deadline, curve, model, settings, window, n, high - low,
                                 touches is not None) * scale
     return out
 
@@ -166,11 +168,16 @@ def _rows(arrays: tuple, index: np.ndarray | None) -> tuple:
 
 
 def _worth(r, t, p, e, u, day, open_then, value, created, deadline, curve, model, settings,
-           n: int, n_deals: int, with_touches: bool) -> np.ndarray:
+           window: int, n: int, n_deals: int, with_touches: bool) -> np.ndarray:
     """One cut of :func:`valued`: the pipeline open at ``day`` per campaign, over the touch
     rows of whole deals (r: deal, t: touch day, p: campaign position, e: Markov effect, u:
     Markov unit)."""
     at = open_then[r] & (t < day) & (t != NAT)
+    begin = np.full(n_deals, np.iinfo("int64").max)
+    if with_touches and window > settings.lookback_days:
+        # its age from its first touch within lag's window, its credit within the lookback
+        started = at & ((day - t) < window)
+        np.minimum.at(begin, r[started], t[started])
     if with_touches:
         at &= (day - t) < settings.lookback_days
     if not at.any():
@@ -186,8 +193,8 @@ def _worth(r, t, p, e, u, day, open_then, value, created, deadline, curve, model
     else:
         weights = np.ones(len(deal))
     totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
-    begin = np.full(n_deals, np.iinfo("int64").max)
-    np.minimum.at(begin, deal, touch_day)
+    if not (with_touches and window > settings.lookback_days):
+        np.minimum.at(begin, deal, touch_day)
     ok = (pos >= 0) & (totals > 0)
     deal, pos = deal[ok], pos[ok]
     chance = curve.within(day - begin[deal], deadline[pos] - day)
