@@ -86,6 +86,8 @@ def attribute(inputs: Inputs, settings: Settings, chain: markov.Chain | None = N
     # one (deal, campaign) key: shares of a campaign touched twice in a deal add up
     keys, inverse = np.unique(deal * width + touches["campaign"].to_numpy(), return_inverse=True)
     sums = np.bincount(inverse, weights=share, minlength=len(keys))
+    # per-touch arrays are done with: at 100M touches ~2 GB, under the credits' peak
+    del touches, deal, inverse, share, weights, created_days, effect, unit
     keys, sums = keys[sums > 0], sums[sums > 0]
     credited = np.bincount(keys // width, minlength=len(won)) > 0
     missing = np.flatnonzero(~credited)

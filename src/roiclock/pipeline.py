@@ -131,6 +131,7 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
         first = np.full(n_deals, np.iinfo("int64").max)
         np.minimum.at(first, row[eligible], t_day[eligible])
         start = np.where(first < np.iinfo("int64").max, first, NAT)
+        del need, keep, ends, eligible, first  # per-touch arrays: ~1 GB at 100M touches
         if model.chain:
             fitted = chain or markov.chain(inputs, settings)
             names = np.asarray(campaigns["campaign"], dtype=object)
@@ -147,6 +148,7 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
     sets = []  # the touches valued at as-of, and those valued at the earlier cuts
     for deals_in in (now, sampled & usable):
         sets.append(_rows((row, t_day, t_pos, effect, unit), np.flatnonzero(deals_in[row])))
+    del row, t_day, t_pos, effect, unit  # the sets hold their own rows from here
     for j, day in enumerate(days):  # one pass per date: a few dozen at most
         rows = sets[min(j, 1)]
         scale = 1.0 if j == 0 else 1 / fraction
