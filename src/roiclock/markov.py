@@ -167,12 +167,15 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     last = np.r_[deal[1:] != deal[:-1], True] if len(deal) else np.array([], bool)
     # start -> first step; each step -> the next; the last step -> conversion (weight: the
     # deal's chance to be won) and null (the rest)
+    # (each kind of transition counted apart, no concatenated copy of every step: the same
+    # sums, as each cell receives one kind only)
     won = converted[deal[last]]
-    src = np.r_[np.full(int(first.sum()), start), state[~last], state[last], state[last]]
-    dst = np.r_[state[first], state[~first], np.full(len(won), conv), np.full(len(won), null)]
-    weight = np.r_[np.ones(int(first.sum()) + int((~last).sum())), won, 1 - won]
-    counts = np.bincount(src * (s + 3) + dst, weights=weight,
-                         minlength=(s + 3) ** 2).reshape(s + 3, s + 3)
+    ends = state[last]
+    counts = np.bincount(state[~last] * (s + 3) + state[~first],
+                         minlength=(s + 3) ** 2).astype("float64").reshape(s + 3, s + 3)
+    counts[start] += np.bincount(state[first], minlength=s + 3)
+    counts[:, conv] += np.bincount(ends, weights=won, minlength=s + 3)
+    counts[:, null] += np.bincount(ends, weights=1 - won, minlength=s + 3)
     counts = counts[: s + 1]                      # rows: states and start
     totals = counts.sum(axis=1, keepdims=True)
     prob = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
