@@ -25,6 +25,10 @@ A2,A,open,2024-01-15,,
 """
 
 
+# B's five deals, each touched once by B at its launch
+B_TOUCHES = "deal_id,campaign,touch_date\n" + "".join(f"B{i},B,2023-01-01\n" for i in range(1, 6))
+
+
 def hand_made(write, touches=None, **settings):
     s = roiclock.load_settings(windows=[1, 3], **settings)
     paths = [write("spend.csv", SPEND), write("deals.csv", DEALS),
@@ -57,16 +61,7 @@ def test_pipeline_by_hand(write):
 def test_pipeline_shares_follow_the_model(write):
     # A1 touched by A, then by B: linear gives each half of A1's value x its own chance (B's
     # window has ended: 0); first touch gives A all of it
-    touches = """deal_id,campaign,touch_date
-B1,B,2023-01-01
-B2,B,2023-01-01
-B3,B,2023-01-01
-B4,B,2023-01-01
-B5,B,2023-01-01
-A1,A,2024-01-01
-A1,B,2024-03-01
-A2,A,2024-01-01
-"""
+    touches = B_TOUCHES + "A1,A,2024-01-01\nA1,B,2024-03-01\nA2,A,2024-01-01\n"
     for model, part in (("linear", 0.5), ("first", 1.0)):
         inputs, credits, s = hand_made(write, touches, model=model)
         table = campaigns(inputs, credits)
@@ -156,16 +151,7 @@ def test_a_short_lookback_does_not_make_open_deals_younger(write):
     # all of A1; but A1 has been open since 2024-01-01, as lag measures it (lag_lookback:
     # never shorter than the horizon), so its chance is the one at age 182: 2/3 (see
     # test_pipeline_shares_follow_the_model), not the one of a 122-day-old deal
-    touches = """deal_id,campaign,touch_date
-B1,B,2023-01-01
-B2,B,2023-01-01
-B3,B,2023-01-01
-B4,B,2023-01-01
-B5,B,2023-01-01
-A1,B,2024-01-01
-A1,A,2024-03-01
-A2,A,2024-01-01
-"""
+    touches = B_TOUCHES + "A1,B,2024-01-01\nA1,A,2024-03-01\nA2,A,2024-01-01\n"
     inputs, credits, s = hand_made(write, touches, model="linear", lookback_days=150)
     table = campaigns(inputs, credits)
     pv = valued(inputs, s, table, 12, [inputs.as_of])[:, 0]
