@@ -165,23 +165,26 @@ UNDER_WAY_DEALS = ("deal_id,campaign,close_date,amount\nD1,A,2023-03-01,300\n"
 
 
 @pytest.mark.parametrize("method", ["auto", "bf", "chain_ladder"])
-def test_payback_already_won_in_the_month_under_way_is_measured(method, write):
+def test_payback_already_won_in_the_month_under_way_is_that_month(method, write):
     args = ["project", "--spend", str(write("spend.csv", UNDER_WAY_SPEND)),
             "--deals", str(write("deals.csv", UNDER_WAY_DEALS)), "--as-of", "2024-02-01",
             "--data-through", "2024-01-31", "--method", method]
     table = rows(runner.invoke(app, [*args, "--format", "csv"]).output)
-    # the data shows it: month 8, measured (it was 11, projected, from the path that
-    # started at month 7's 0); the chain ladder cannot develop 0 (too_young), the data
-    # still shows the payback
+    # the month under way (8) already covers the cost: payback 8 (it was 11, from the path
+    # that started at month 7's 0), projected (marked *) until month 8 ends: more may still be
+    # spent in it. The chain ladder cannot develop 0 (too_young); the data still shows it.
+    # A paid back in its third month, a whole month observed: measured
     assert (table["D"]["age_months"], table["D"]["measured_return"]) == ("7", "750")
-    assert (table["D"]["payback_months"], table["D"]["payback"]) == ("8", "measured")
+    assert (table["D"]["payback_months"], table["D"]["payback"]) == ("8", "projected")
     assert (table["A"]["payback_months"], table["A"]["payback"]) == ("3", "measured")
     records = json.loads(runner.invoke(app, [*args, "--format", "json"]).output)
     assert {(r["campaign"], r["payback_months"], r["payback"]) for r in records} == {
-        ("A", 3, "measured"), ("D", 8, "measured")}
+        ("A", 3, "measured"), ("D", 8, "projected")}
     view = runner.invoke(app, args).output
     assert next(x for x in view.splitlines() if x.startswith("D ")).split()[-2:] == [
-        "8", "mo"]
+        "8", "mo*"]
+    if method != "chain_ladder":  # won stays won: never projected below the 750 won
+        assert float(table["D"]["projected_return"]) >= 750
 
 
 def test_compare_refuses_an_export_made_with_another_period(tmp_path):

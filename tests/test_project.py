@@ -180,8 +180,9 @@ def test_payback_in_the_month_under_way_of_a_month_cohort(write):
     # 2024-01: P launched 2024-01-05 (100), Q 2024-01-25 (100). As of 2024-03-10 P is 2
     # months old, Q 1: the cohort is 1 month old (its youngest) and its month 2 is under way.
     # By the cohort's month 2: P's whole month 2 (D1, 80 on 2024-02-20) and Q's so far
-    # (D2, 150 on 2024-03-01): 230 >= 200: paid back in month 2, measured. P's D3 (500 on
-    # 2024-03-08) is in its month 3: not counted in the cohort's month 2
+    # (D2, 150 on 2024-03-01): 230 >= 200: paid back in month 2, projected until that month
+    # ends (more may be spent in it). P's D3 (500 on 2024-03-08) is in its month 3: not
+    # counted in the cohort's month 2
     spend = "campaign,date,amount\nP,2024-01-05,100\nQ,2024-01-25,100\n"
     deals = ("deal_id,campaign,close_date,amount\nD1,P,2024-02-20,80\nD2,Q,2024-03-01,150\n"
              "D3,P,2024-03-08,500\n")
@@ -190,7 +191,7 @@ def test_payback_in_the_month_under_way_of_a_month_cohort(write):
     tri = r.projection.triangle
     assert (tri.ages.tolist(), tri.ret_under_way.tolist()) == ([1], [230.0])
     row = r.table.set_index("month").loc["2024-01"]
-    assert (row["payback_months"], row["payback"]) == (2, "measured")
+    assert (row["payback_months"], row["payback"]) == (2, "projected")
 
 
 def test_month_cohorts():

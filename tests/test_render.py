@@ -84,4 +84,19 @@ def test_numbers_are_never_cut_on_a_narrow_console(width):
     text = console.export_text()
     for number in numbers:
         assert number in text, (width, number, text)
-    assert "GTX Plus Pr" in text  # the name is what gives: at least 12 characters
+    assert "GTX Plus Professi…" in text  # the name keeps its column's width (18)
+
+
+def test_a_narrow_console_keeps_the_spend_period_of_a_name():
+    # names are cut where the rows are made (words.label keeps the period); the table does
+    # not cut them again from the right ('2023-01 L… 202…' would make cohorts look alike)
+    from rich.console import Console
+
+    import roiclock
+    from roiclock.render import print_project
+
+    result = roiclock.run_project(period="quarter")
+    console = Console(width=60, record=True, file=open("/dev/null", "w"))
+    print_project(result, console)
+    text = console.export_text()
+    assert "2023-01 L… 2023-Q1" in text and "202…" not in text

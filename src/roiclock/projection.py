@@ -699,6 +699,11 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
         too_young = ~mature & ((ages < 1) | ~(tri.ret[rows, ages] > 0)
                                | ~np.isfinite(projected) | ~np.isfinite(cl_cost))
         low, high = interval(projected, returns.mse_[:, target], confidence)
+        # from whole months, it may fall short of what the month under way has won: won
+        # stays won (NaN stays NaN: a cohort too young keeps no projection)
+        projected = np.where(np.isfinite(projected), np.fmax(projected, measured), projected)
+        low = np.where(np.isfinite(low), np.fmax(low, measured), low)
+        high = np.where(np.isfinite(high), np.fmax(high, low), high)
         log_sd = None
     else:
         projected, low, high, log_sd = young(fitted, measured, pipeline, ages, exposure,
@@ -771,7 +776,10 @@ def young(fitted: Fit, measured, pipeline, ages, exposure, method: str, confiden
     measured = np.asarray(measured, dtype="float64")
     share = fitted.known_share[np.clip(ages, 0, target)]
     projected = ultimate(method, measured + pipeline, share, fitted.elr * exposure)
-    projected = np.where(ages >= target, measured, projected)
+    # won stays won: a pattern above 1 (known values that develop downward, an overvalued
+    # pipeline) never takes the projection below the return already won
+    projected = np.where(ages >= target, measured,
+                         np.where(np.isfinite(projected), np.fmax(projected, measured), projected))
     log_sd, count = _spreads(fitted, ages, share, exposure, projected, target)
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     widen = np.where(count > 1, reserving.t_quantile(0.5 + confidence / 2, count - 1) / z, 1.0)
@@ -842,9 +850,10 @@ def _paths(tri: Triangle, returns: Development, costs: Development, fitted: Fit,
 def _payback(tri: Triangle, ret: np.ndarray, cost: np.ndarray, target: int,
              too_young: np.ndarray, paid: np.ndarray):
     """The payback month: the first calendar month 1..target by which cumulative return
-    covers cumulative cost (> 0). From the data when it shows it: a whole month observed, or
-    the month under way when what it has won so far already covers what was spent so far
-    (``measured``); else along the projected path (``projected``). Else why not: ``not yet
+    covers cumulative cost (> 0). From the data when a whole month observed shows it
+    (``measured``); else the month under way when what it has won so far already covers what
+    was spent so far, or along the projected path (``projected``: the month under way is not
+    over, and more may be spent in it). Else why not: ``not yet
     measured`` (too young), ``no cost`` (only where ``paid`` is False: a campaign without
     cost; a paid one too young has no cost path yet, not no cost) or ``not within N
     months``."""
@@ -860,7 +869,9 @@ def _payback(tri: Triangle, ret: np.ndarray, cost: np.ndarray, target: int,
             so_far = (tri.cost_under_way > 0) & (tri.ret_under_way >= tri.cost_under_way)
     else:
         so_far = np.zeros(len(ages), dtype=bool)
-    measured = (seen_first > 0) | so_far
+    # the month under way is not over (more may be spent in it): covered so far, its payback
+    # is that month, but projected, not measured, until the month ends
+    measured = seen_first > 0
     first = np.where(seen_first > 0, seen_first, np.where(so_far, ages + 1, ahead_first))
     never = np.where(too_young, "not yet measured", f"not within {target} months")
     never = np.where(paid, never, "no cost")

@@ -43,31 +43,28 @@ SPARKS = "▁▂▃▄▅▆▇█"
 PAYBACK_SHORT = {"not yet measured": "-", "no cost": "no cost"}
 
 
-NAME_KEPT = 12
-
-
 class _Whole(Table):
-    """A table whose numbers are never cut: on a narrow console (cron mail: 80 columns) only
-    the first column (the name, cut with an ellipsis) gives up width; '+1090…' for +10907%
-    would read as another number. A table wider than the console wraps instead."""
+    """A table that never cuts a number or a name further than its rows did: on a narrow
+    console (cron mail: 80 columns) rich would squeeze the columns ('+1090…' for +10907%
+    reads as another number; '2023-01 L… 202…' loses the spend period that tells cohorts
+    apart). Every column keeps the width of its widest cell (names are cut by
+    :func:`roiclock.words.label` where the rows are made); a table wider than the console is
+    printed wider (``crop=False``) and the terminal wraps its lines."""
 
     def __rich_console__(self, console, options):
-        for column in self.columns[1:]:
+        need = 2 * (len(self.columns) - 1)  # per column but the last: padding and divider
+        for i, column in enumerate(self.columns):
             cells = [Text.from_markup(c) if isinstance(c, str) else c for c in column.cells]
             header = column.header if isinstance(column.header, str) else ""
             words = [header] if column.no_wrap else header.split() or [""]  # headers may wrap
             widest = max([cell_len(w) for w in words]
                          + [c.cell_len for c in cells if isinstance(c, Text)])
+            if i == 0 and column.max_width is not None:
+                widest = min(widest, max(column.max_width, cell_len(words[0])))
             column.min_width = max(column.min_width or 0, widest)
-        if self.columns:  # the name gets what the numbers leave (at least NAME_KEPT)
-            # each column but the last: one space of padding and one of the box's divider
-            numbers = (sum(c.min_width or 0 for c in self.columns[1:])
-                       + 2 * (len(self.columns) - 1))
-            name = self.columns[0]
-            room = max(NAME_KEPT, options.max_width - numbers)
-            name.max_width = room if name.max_width is None else min(name.max_width, room)
-            if numbers + room > options.max_width:  # printed with crop=False: lines wrap
-                options = options.update(max_width=numbers + room)
+            need += column.min_width
+        if need > options.max_width:
+            options = options.update(max_width=need)
         yield from super().__rich_console__(console, options)
 
 
