@@ -231,3 +231,25 @@ def test_compare_with_its_own_export_changes_nothing(tmp_path):
     assert len(compared) == 30  # every paid campaign; (unattributed) and the unpaid have none
     assert {(r["change"], r["new_closes"], r["factors"]) for r in compared} == {("0", "0", "0")}
     assert all(r["previous_roi"] == r["projected_roi"] for r in compared)
+
+
+def test_compare_takes_an_older_export_that_records_no_period(tmp_path):
+    # review 13: an export made with --period quarter before exports carried the period was
+    # refused as "made without --period"; it shares every cohort, so it compares (change 0:
+    # it is this very run), and a period column holding something else is refused by name
+    made = runner.invoke(app, ["project", "--period", "quarter", "--format", "json"])
+    records = json.loads(made.output)
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps([{k: v for k, v in r.items() if k != "period"}
+                                 for r in records]))
+    same = runner.invoke(app, ["project", "--period", "quarter", "--compare", str(older),
+                               "--format", "csv"])
+    assert same.exit_code == 0, same.stderr
+    changes = [r["change"] for r in rows(same.output).values() if r["change"] != ""]
+    assert changes and all(float(c) == 0 for c in changes)
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps([{**r, "period": "2023-q1"} for r in records]))
+    refused = runner.invoke(app, ["project", "--period", "quarter", "--compare", str(odd)])
+    assert refused.exit_code == 2
+    assert refused.stderr == ("Error: --compare: the earlier export's period column holds "
+                              "'2023-q1': neither a month (2024-03) nor a quarter (2024-Q1)\n")

@@ -219,7 +219,8 @@ O1,open,2025-06-01,10,2024-06-20,B
     # months), O1 censored at 183 d: no share, no median
     assert rows["web"][4:7] == ["50%", "100%", "31"]
     assert rows["ads"][4:7] == ["-", "-", "-"]
-    assert ("-: unknown. 1 of 2 groups were followed for less than the 9-month --horizon"
+    assert ("-: unknown. 1 of 2 groups has no share of eventual wins or median: followed "
+            "for less than the 9-month --horizon"
             in " ".join(table.output.split()))
     csv = runner.invoke(app, [*args, "--format", "csv"]).output.splitlines()
     assert csv[1].startswith("ads,2,0.5,,,,,2,1,0,1,30,")
@@ -257,13 +258,13 @@ d7,C,2023-08-01
 def test_a_short_lookback_does_not_cut_the_delays(write):
     # a GA4-style 90-day lookback used to leave d1 (40 d) and d2 (89 d: from its touch of
     # 02-15, its first of 02-10 being 94 days back): "100% of wins by 3 months". The delay
-    # is measured over lag_lookback = max(lookback, horizon) = 730 days: from the first touch
+    # is measured over lag_lookback = max(lookback, horizon) = 731 days: from the first touch
     #   d1 01-20 -> 03-01: 40 d won      d2 02-10 -> 05-15: 94 d won
     #   d6 02-01 -> 07-01: 150 d lost    d3 03-01 -> 09-01: 184 d won
     #   d7 07-15 -> 01-31: 200 d won     d5 06-05 -> as-of 2024-02-01: 241 d open
     #   d4 04-01 -> 12-20: 263 d won
     from roiclock.survival import lag_lookback
-    assert lag_lookback(90) == lag_lookback(730) == 730 and lag_lookback(1095) == 1095
+    assert lag_lookback(90) == lag_lookback(730) == 731 and lag_lookback(1095) == 1095
     tables = []
     for lookback in (90, 730):
         inputs, s = inputs_from(write, T1_DEALS, T1_TOUCHES, as_of="2024-02-01",
@@ -283,10 +284,20 @@ def test_a_short_lookback_does_not_cut_the_delays(write):
 
 
 def test_a_long_lookback_widens_the_window(write):
-    # X's first touch is 799 days before its close: beyond the 730 days of the default window
+    # X's first touch is 799 days before its close: beyond the 731 days of the default window
     # (start 2022-06-01: 283 d), inside a 1,095-day lookback (start 2021-01-01: 799 d)
     deals = "deal_id,close_date,amount,stage\nX,2023-03-11,10,won\n"
     touches = "deal_id,campaign,touch_date\nX,A,2021-01-01\nX,A,2022-06-01\n"
     for lookback, days in ((730, 283), (1095, 799)):
         inputs, s = inputs_from(write, deals, touches, lookback_days=lookback)
         assert deal_durations(inputs, s)["days"].tolist() == [days]
+
+
+
+def test_a_deal_of_exactly_the_horizon_keeps_its_start(write):
+    # review 13: with a 90-day lookback and a 12-month horizon (365.25 days) a deal won 365
+    # days after its only touch is inside the horizon: its touch must start it (window 366)
+    deals = "deal_id,close_date,amount,stage\nd3,2024-01-01,10,won\n"
+    touches = "deal_id,campaign,touch_date\nd3,A,2023-01-01\n"
+    inputs, s = inputs_from(write, deals, touches, lookback_days=90)
+    assert deal_durations(inputs, s, horizon_months=12)["days"].tolist() == [365]

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .frames import distinct
-from .paths import channel_of, path_starts, path_steps
+from .paths import channel_of, deal_end, path_starts, path_steps
 from .schema import UNATTRIBUTED, InputError
 from .survival import lag_lookback, win_chance
 from .validation import Inputs
@@ -63,18 +63,27 @@ def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
     readable transition and path tables (slower: text per deal)."""
     if inputs.touches is None:
         raise InputError("the markov model needs a touches file (paths of several touches)")
-    steps, campaign_names = path_steps(inputs, settings.lookback_days)
     # an open path is censored, not a failure: it converts with its chance to still win,
-    # counted from its first step
-    # (from the path's first step when the lookback already covers the horizon, else as lag
-    # finds starts: within lag_lookback, so a short lookback does not cut the durations)
-    covered = lag_lookback(settings.lookback_days) == settings.lookback_days
-    converted = win_chance(inputs, settings,
-                           begin=path_starts(steps, len(inputs.deals)) if covered else None)
+    # counted from its start as lag finds it (the first touch within lag_lookback: a short
+    # lookback does not cut the durations); the chain's paths hold the touches within the
+    # lookback (one pass over the touches either way)
+    window = lag_lookback(settings.lookback_days)
+    steps, campaign_names = path_steps(inputs, window)
+    converted = win_chance(inputs, settings, begin=path_starts(steps, len(inputs.deals)))
+    if window > settings.lookback_days:
+        steps = _within(steps, inputs, settings.lookback_days)
     level, names = pd.factorize(_level(inputs, settings, campaign_names), sort=True)
     codes = level[steps["code"].to_numpy()]
     return fit(steps, converted, np.asarray(names, dtype=object), codes, settings.markov_order,
                tables=tables)
+
+
+def _within(steps: pd.DataFrame, inputs: Inputs, lookback_days: int) -> pd.DataFrame:
+    """The path steps within ``lookback_days`` of their deal's end (the order kept)."""
+    end = deal_end(inputs).astype("datetime64[s]").view("int64")
+    date = steps["date"].to_numpy().astype("datetime64[s]", copy=False).view("int64")
+    keep = end[steps["deal"].to_numpy()] - date < lookback_days * 86_400
+    return steps if keep.all() else steps[keep].reset_index(drop=True)
 
 
 def _level(inputs: Inputs, settings, names) -> np.ndarray:

@@ -40,7 +40,7 @@ from .mature import ByMonth, by_month, roi
 from .pipeline import snapshot
 from .precision import as_exported
 from .projection import FLOOR, MIN_RESIDUALS, Projection, estimate, project, ultimate
-from .schema import InputError
+from .schema import InputError, shown
 from .validation import Inputs
 
 WATCH_COLUMNS = ["age_months", "age_then", "expected_return", "expected_low",
@@ -233,13 +233,20 @@ def read_previous(path, cohort: str | None = None, target: int | None = None,
 
 def period_of(table: pd.DataFrame) -> str | None:
     """The --period a projection table (or its export) was made with, from its ``period``
-    column (``2024-Q1``: quarter, ``2024-03``: month); None without one."""
+    column (``2024-Q1``: quarter, ``2024-03``: month); None without one. A column holding
+    anything else is not guessed at: an error naming a cell."""
     if "period" not in table.columns:
         return None
-    labels = table["period"].dropna().astype("str")
+    labels = table["period"].dropna().astype("str").str.strip()
+    labels = labels[labels != ""]
     if labels.empty:
         return None
-    return "quarter" if labels.str.contains("-Q").any() else "month"
+    for name, pattern in (("quarter", r"\d{4}-Q[1-4]"), ("month", r"\d{4}-(0[1-9]|1[0-2])")):
+        if labels.str.fullmatch(pattern).all():
+            return name
+    odd = labels[~labels.str.fullmatch(r"\d{4}-(Q[1-4]|0[1-9]|1[0-2])")].iloc[0]
+    raise InputError(f"the earlier export's period column holds '{shown(odd, 40)}': neither a "
+                     "month (2024-03) nor a quarter (2024-Q1)", option="compare")
 
 
 def check_comparable(previous: pd.DataFrame, cohort: str, target: int,
@@ -260,8 +267,10 @@ def check_comparable(previous: pd.DataFrame, cohort: str, target: int,
             raise InputError(f"the earlier export projects to {then[0]} months, this run to "
                              f"{target} (was it made with another --target?)",
                              option="compare")
+    # an export that records no period (made before exports carried it) is not taken for
+    # one made without --period: compare() then refuses it only if it shares no cohort
     earlier = period_of(previous)
-    if earlier != period:
+    if "period" in previous.columns and earlier != period:
         def made(what: str | None) -> str:
             return f"with --period {what}" if what else "without --period"
 

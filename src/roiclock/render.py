@@ -292,22 +292,27 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
 
 
 def _unknown_note(result: LagReport, table_data: pd.DataFrame, by: str) -> list[str]:
-    """One line when some group was followed for less than the horizon (its share of eventual
-    wins and median are unknown); none otherwise. A group without a win has no share either,
-    and is not counted here."""
-    young = [rows["share_of_wins"].isna().all() and rows["won"].iloc[0] > 0
-             for _, rows in groups(table_data, by)]
+    """One line when some group has no share of eventual wins (nor median): followed for
+    less than the horizon (its curve has not reached 'eventual'), or without a win within
+    it (nothing to share); none otherwise. The table does not tell the two apart: the line
+    names both."""
+    parts = list(groups(table_data, by))
+    young = [rows["share_of_wins"].isna().all() for _, rows in parts]
     if not any(young):
         return []
-    n, their = sum(young), "their" if sum(young) != 1 else "its"
+    n, m = sum(young), len(young)
+    winless = any(y and not rows["won"].iloc[0] > 0 for y, (_, rows) in zip(young, parts,
+                                                                         strict=True))
+    have = "has" if n == 1 else "have"
     shown = ("the table shows win probabilities instead"
              if not table_data["share_of_wins"].notna().any() or "period" in table_data
              else "csv/json keep their win probabilities")
-    return [f"-: unknown. {n:,} of {len(young):,} group{'s were' if len(young) != 1 else ' was'}"
-            f" followed for less than the {result.horizon_months:g}-month --horizon since "
-            f"{their} first start: {their} curve has not reached 'eventual', so {their} share "
-            "of eventual wins and median are not known yet (a shorter --horizon measures "
-            f"them); {shown}, known up to each group's follow-up."]
+    return [f"-: unknown. {n:,} of {m:,} group{'s' if m != 1 else ''} {have} no share of "
+            f"eventual wins or median: followed for less than the "
+            f"{result.horizon_months:g}-month --horizon since the first start (the curve has "
+            "not reached 'eventual'; a shorter --horizon measures it)"
+            f"{', or no win within it' if winless else ''}; {shown}, known up to each "
+            "group's follow-up."]
 
 
 def result_width(table_data: pd.DataFrame) -> int:

@@ -60,18 +60,18 @@ NO_START = {"touch": "no eligible touch", "campaign": "no campaign",
 
 def lag_lookback(lookback_days: int, horizon_months: float = 24) -> int:
     """How far before its end a touch may be and still start a deal's duration: the
-    attribution lookback, but never less than the horizon in whole days (the durations the
-    curves count).
+    attribution lookback, but never less than the horizon (every whole day up to
+    ``horizon_months``, which the curves count: a deal won 365 days after its only touch is
+    inside a 12-month horizon of 365.25 days).
 
     A shorter lookback would cut every duration to it (a GA4-style 90 days: every win "within
     a quarter"); a longer one widens the window as it widens attribution's. With the default
-    730 days and 24 months (730.5 days) it is the lookback itself, so at the defaults a deal
-    starts at its first eligible touch, as in attribution and Markov's paths (no second pass).
+    730 days and 24 months (730.5 days): 731.
 
     >>> lag_lookback(90), lag_lookback(730), lag_lookback(1095), lag_lookback(90, 12)
-    (730, 730, 1095, 365)
+    (731, 731, 1095, 366)
     """
-    return max(lookback_days, int(horizon_months * DAYS_PER_MONTH))
+    return max(lookback_days, int(horizon_months * DAYS_PER_MONTH) + 1)
 
 
 def deal_durations(inputs: Inputs, settings: Settings, start: str = "touch",
