@@ -301,3 +301,19 @@ def test_a_deal_of_exactly_the_horizon_keeps_its_start(write):
     touches = "deal_id,campaign,touch_date\nd3,A,2023-01-01\n"
     inputs, s = inputs_from(write, deals, touches, lookback_days=90)
     assert deal_durations(inputs, s, horizon_months=12)["days"].tolist() == [365]
+
+
+def test_lag_default_months_stay_within_the_horizon_and_repeats_are_one():
+    # review 13: `lag --horizon 1` alone complained about a default the user never typed;
+    # `--months 3,3` gave two identical rows
+    from typer.testing import CliRunner
+
+    from roiclock.cli import app
+
+    cli = CliRunner()
+    short = cli.invoke(app, ["lag", "--horizon", "1", "--format", "csv"])
+    assert short.exit_code == 0, short.stderr
+    assert [line.split(",")[1] for line in short.output.splitlines()[1:2]] == ["1"]
+    twice = cli.invoke(app, ["lag", "--months", "3,3", "--format", "csv"])
+    assert twice.exit_code == 0 and len(twice.output.splitlines()) == 2
+    assert roiclock.run_lag(horizon_months=6).table["months"].tolist()[:3] == [1, 3, 6]

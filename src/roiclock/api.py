@@ -36,7 +36,7 @@ from .monitor import read_previous, watch
 from .periods import split
 from .projection import Projection, backtest, project
 from .schema import InputError
-from .survival import lag
+from .survival import LAG_MONTHS, lag
 from .validation import Inputs, reasons, validate
 from .words import headline, projection_sentence
 
@@ -206,14 +206,16 @@ class LagReport:
 
 
 def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
-            data_through=None, by: str = "portfolio", months=(1, 3, 6, 9, 12),
+            data_through=None, by: str = "portfolio", months=None,
             horizon_months: float = 24,
             start: str = "touch", confidence: float = 0.95, period: str | None = None,
             strict: bool = False, progress: Progress | None = None,
             **overrides: Any) -> LagReport:
     """Time from first touch (or launch, or created date) to close: the ``roiclock lag``
     command. See :mod:`roiclock.survival`; ``period``: one curve per month or quarter of the
-    deals' start."""
+    deals' start; ``months`` default: 1, 3, 6, 9, 12 (those within the horizon)."""
+    if months is None:
+        months = [m for m in LAG_MONTHS if m <= horizon_months] or [1]
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     # from created dates, or with touches, no launch is needed: a deals file alone will do
     need_spend = ("(the delay from launch needs the spend's launch dates; with a deals file "

@@ -346,7 +346,7 @@ def parse_months(text: str | None, option: str = "--windows") -> list[int] | Non
     if any(not 0 < m <= MAX_MONTHS for m in months):
         raise InputError(f"{option}: expected positive months (at most {MAX_MONTHS}), got "
                          f"'{_shown(text)}'")
-    return months
+    return list(dict.fromkeys(months))  # a month given twice is one month (3,3: one row)
 
 
 def check_number(value: float, option: str, what: str, low: float, high: float,
@@ -501,7 +501,8 @@ def lag_command(
     common: Common,
     by: LagBy = typer.Option(LagBy.portfolio, help="One curve for all deals, or per channel "
                                                    "or campaign."),
-    months: str = typer.Option("1,3,6,9,12", help="Months at which to report, e.g. 1,3,6."),
+    months: str | None = typer.Option(None, help="Months at which to report, e.g. 1,3,6 "
+                                              "(default 1,3,6,9,12: those within --horizon)."),
     horizon: float = typer.Option(24, help="Months counted as 'eventual' for share_of_wins "
                                            "and the median (unknown for a group followed "
                                            "for less)."),
@@ -517,7 +518,7 @@ def lag_command(
     check_number(horizon, "horizon_months", f"positive months (at most {MAX_MONTHS})", 0,
                  MAX_MONTHS)
     check_number(confidence, "confidence", "a level between 0 and 1", 0, 1)
-    result = common.run(run_lag, by=by.value, months=parse_months(months, "--months") or [],
+    result = common.run(run_lag, by=by.value, months=parse_months(months, "--months"),
                         horizon_months=horizon, start=start.value, confidence=confidence,
                         period=_value(period))
     common.deliver(result, lambda c: print_lag(result, c, quiet=common.quiet))

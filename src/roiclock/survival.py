@@ -58,6 +58,9 @@ NO_START = {"touch": "no eligible touch", "campaign": "no campaign",
             "created": "no created date", "order": "closed before its start"}
 
 
+LAG_MONTHS = (1, 3, 6, 9, 12)  # lag's months by default (those within the horizon)
+
+
 def lag_lookback(lookback_days: int, horizon_months: float = 24) -> int:
     """How far before its end a touch may be and still start a deal's duration: the
     attribution lookback, but never less than the horizon (every whole day up to

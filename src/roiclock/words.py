@@ -31,9 +31,12 @@ def percent(x, signed: bool = True, missing: str = MISSING) -> str:
 
     >>> percent(0.254), percent(-1), percent(0.5, signed=False), percent(float("nan"))
     ('+25%', '-100%', '50%', '-')
+    >>> percent(-0.001), percent(-0.004, signed=False)  # what rounds to 0 is 0, never -0%
+    ('+0%', '0%')
     """
     if not finite(x):
         return missing
+    x = 0.0 if abs(x) < 0.005 else x
     return f"{x:+.0%}" if signed else f"{x:.0%}"
 
 
