@@ -81,9 +81,14 @@ def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
 def _within(steps: pd.DataFrame, inputs: Inputs, lookback_days: int) -> pd.DataFrame:
     """The path steps within ``lookback_days`` of their deal's end (the order kept)."""
     end = deal_end(inputs).astype("datetime64[s]").view("int64")
-    date = steps["date"].to_numpy().astype("datetime64[s]", copy=False).view("int64")
-    keep = end[steps["deal"].to_numpy()] - date < lookback_days * 86_400
-    return steps if keep.all() else steps[keep].reset_index(drop=True)
+    deal = steps["deal"].to_numpy()
+    date = steps["date"].to_numpy().astype("datetime64[s]", copy=False)
+    keep = end[deal] - date.view("int64") < lookback_days * 86_400
+    if keep.all():
+        return steps
+    # numpy selections, not a frame's boolean take (1.0 s -> ~0.2 s at 10M steps)
+    return pd.DataFrame({"deal": deal[keep], "code": steps["code"].to_numpy()[keep],
+                         "date": date[keep]}, copy=False)
 
 
 def _level(inputs: Inputs, settings, names) -> np.ndarray:
