@@ -151,6 +151,8 @@ def _states(codes: np.ndarray, deal: np.ndarray, order: int, n: int):
     """State id of every step: the last ``order`` channel codes (1-based, 0 = before start)
     in mixed radix; and per step whether it starts its path."""
     first = np.r_[True, deal[1:] != deal[:-1]] if len(deal) else np.array([], bool)
+    if order == 1:  # the step's own channel: no look back (0.3 s of shifts at 10M steps)
+        return codes.astype("int64") + 1, first
     key = np.zeros(len(codes), dtype="int64")
     since_start = np.zeros(len(codes), dtype="int64")
     if len(codes):
