@@ -87,9 +87,12 @@ def days(values) -> np.ndarray:
     return np.asarray(values).astype("datetime64[D]").view("int64")
 
 
-def distinct(values: np.ndarray) -> np.ndarray:
+def distinct(values: np.ndarray, runs: bool = False) -> np.ndarray:
     """The sorted distinct values of an integer array: a sort and the changes. (numpy 2.4's
     hash-based ``np.unique`` took 12.5 s on 10M distinct int64 here; this takes 0.7 s.)
+    ``runs``: the values come in long sorted runs (keys of steps in deal order), which a
+    stable sort (timsort) merges: 10M nearly sorted keys in 0.10 s against 0.37 s; on
+    random values it is the slower one (0.74 s against 0.41 s).
 
     >>> distinct(np.array([5, 3, 5, 2**40, 0])).tolist()
     [0, 3, 5, 1099511627776]
@@ -102,9 +105,10 @@ def distinct(values: np.ndarray) -> np.ndarray:
     low, high = values.min(), values.max()
     if values.dtype.kind in "iu" and low >= 0 and high < 2 ** 32:
         # 4-byte keys sort ~40% faster (10M: 0.41 s against 0.68 s)
-        ordered = np.sort(values.astype("uint32")).astype(values.dtype)
+        ordered = np.sort(values.astype("uint32"), kind="stable" if runs else None
+                          ).astype(values.dtype)
     else:
-        ordered = np.sort(values)
+        ordered = np.sort(values, kind="stable" if runs else None)
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 

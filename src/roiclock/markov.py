@@ -198,7 +198,7 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     Q, r = prob[:, : s + 1], prob[:, conv]
     members = _members(state_keys, order, n)      # states x channels: contains channel?
     p, effects = _removal_effects(Q, r, start, members)
-    key_deal_code = distinct(deal * (n + 1) + codes)
+    key_deal_code = distinct(deal * (n + 1) + codes, runs=True)  # steps are in deal order
     through = np.bincount(key_deal_code % (n + 1), minlength=n)[:n]
     if not tables:
         return Chain(names, effects, p, None, order, paths_through=through)
