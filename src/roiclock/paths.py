@@ -133,11 +133,15 @@ def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.nda
     # argsort and the gathers after it), then read back; built in place (80 MB a copy at 10M)
     key -= origin
     key += deal * span
+    # touches that come in deal order (most exports; deal rows rarely step back) make keys in
+    # sorted runs, which a stable sort (timsort) merges: 10M keys 0.10 s against 0.61 s; in
+    # any other order the default sort (0.63 s against 0.76 s)
+    runs = np.count_nonzero(deal[1:] < deal[:-1]) < len(deal) // 100
     del deal
     key *= width
     key += rank
     del rank
-    key.sort()
+    key.sort(kind="stable" if runs else None)
     rank, rest = np.divmod(key, width)[::-1]
     deal, day = np.divmod(rest, span)
     date = (day + origin).astype("datetime64[D]").astype("datetime64[s]")
