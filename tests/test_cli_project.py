@@ -253,3 +253,34 @@ def test_compare_takes_an_older_export_that_records_no_period(tmp_path):
     assert refused.exit_code == 2
     assert refused.stderr == ("Error: --compare: the earlier export's period column holds "
                               "'2023-q1': neither a month (2024-03) nor a quarter (2024-Q1)\n")
+
+
+def test_compare_refuses_mixed_periods_and_period_less_launch_months(tmp_path):
+    # review 14: a period column mixing quarters and months crashed (IndexError, exit 1);
+    # by launch month an export that records no period cannot be told from this run's
+    made = json.loads(runner.invoke(app, ["project", "--period", "quarter", "--format",
+                                          "json"]).output)
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps([{**r, "period": "2023-03" if i == 0 else r["period"]}
+                                 for i, r in enumerate(made)]))
+    result = runner.invoke(app, ["project", "--period", "quarter", "--compare", str(mixed)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "mixes quarters ('2023-Q1') and months ('2023-03')" in result.stderr
+    months = json.loads(runner.invoke(app, ["project", "--cohort", "month", "--period", "month",
+                                            "--format", "json"]).output)
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps([{k: v for k, v in r.items() if k != "period"} for r in months]))
+    refused = runner.invoke(app, ["project", "--cohort", "month", "--period", "month",
+                                  "--compare", str(older)])
+    assert refused.exit_code == 2 and "does not record its --period" in refused.stderr
+
+
+def test_names_with_brackets_are_text_not_markup(write):
+    # review 14: a campaign named '[/]' made the table view fail (rich MarkupError, exit 1);
+    # '[link=http://x]ev' printed as 'ev'
+    spend = write("s.csv", "campaign,date,amount,channel\n[/],2024-01-01,100,[link=http://x]ev\n")
+    deals = write("d.csv", "deal_id,close_date,amount,campaign\nD1,2024-03-01,300,[/]\n")
+    for command in (["report", "--by", "campaign"], ["report", "--by", "channel"], ["project"]):
+        result = runner.invoke(app, [*command, "--spend", str(spend), "--deals", str(deals)])
+        assert result.exit_code == 0, result.output
+        assert ("[/]" if "channel" not in command else "[link=http://x]ev") in result.output

@@ -219,7 +219,7 @@ O1,open,2025-06-01,10,2024-06-20,B
     # months), O1 censored at 183 d: no share, no median
     assert rows["web"][4:7] == ["50%", "100%", "31"]
     assert rows["ads"][4:7] == ["-", "-", "-"]
-    assert ("-: unknown. 1 of 2 groups has no share of eventual wins or median: followed "
+    assert ("-: unknown. 1 of 2 groups has no share of eventual wins or median: 1 followed "
             "for less than the 9-month --horizon"
             in " ".join(table.output.split()))
     csv = runner.invoke(app, [*args, "--format", "csv"]).output.splitlines()
@@ -317,3 +317,21 @@ def test_lag_default_months_stay_within_the_horizon_and_repeats_are_one():
     twice = cli.invoke(app, ["lag", "--months", "3,3", "--format", "csv"])
     assert twice.exit_code == 0 and len(twice.output.splitlines()) == 2
     assert roiclock.run_lag(horizon_months=6).table["months"].tolist()[:3] == [1, 3, 6]
+
+
+
+def test_the_unknown_note_names_a_group_without_a_win_within_the_horizon(write):
+    # review 14: followed 732 days, its only win at 729 days: with a 12-month horizon the
+    # group was followed long enough; what it lacks is a win within the horizon
+    from typer.testing import CliRunner
+
+    from roiclock.cli import app
+
+    deals = write("d.csv", "deal_id,close_date,amount,stage\nW,2024-12-30,10,won\n"
+                           "O,,,open\n")
+    touches = write("t.csv", "deal_id,campaign,touch_date\nW,A,2023-01-01\nO,A,2023-01-01\n")
+    result = CliRunner().invoke(app, ["lag", "--deals", str(deals), "--touches", str(touches),
+                                      "--horizon", "12", "--as-of", "2025-01-03"])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.output.split())
+    assert "1 without a win within it" in text and "followed for less" not in text

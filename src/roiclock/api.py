@@ -215,7 +215,10 @@ def run_lag(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     command. See :mod:`roiclock.survival`; ``period``: one curve per month or quarter of the
     deals' start; ``months`` default: 1, 3, 6, 9, 12 (those within the horizon)."""
     if months is None:
-        months = [m for m in LAG_MONTHS if m <= horizon_months] or [1]
+        months = [m for m in LAG_MONTHS if m <= horizon_months]
+        if not months:
+            raise InputError(f"expected at least 1 month (lag reports at whole months), got "
+                             f"{horizon_months:g}", option="horizon_months")
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
     # from created dates, or with touches, no launch is needed: a deals file alone will do
     need_spend = ("(the delay from launch needs the spend's launch dates; with a deals file "

@@ -193,7 +193,7 @@ class Common:
         quality on stderr."""
         args = {**self.library_args(), **kwargs}
         try:
-            with Stages(Console(stderr=True), self.quiet) as stages:
+            with Stages(Console(stderr=True, markup=False), self.quiet) as stages:
                 result = function(**args, progress=stages)
         except InputError as exc:
             # a blocking rejection: the rejects file still lists what blocked
@@ -223,7 +223,7 @@ class Common:
     def note(self, text: str) -> None:
         """A note or warning on stderr, unless --quiet."""
         if not self.quiet:
-            print_error(Console(stderr=True), text, prefix="")
+            print_error(Console(stderr=True, markup=False), text, prefix="")
 
     def deliver(self, result: Any, show: Callable[[Console], None]) -> None:
         """csv/json records of ``result``, as the library writes them (its table stamped with
@@ -237,7 +237,7 @@ class Common:
                 show(Stdout())
         else:
             buffer = io.StringIO()
-            show(Console(file=buffer, width=120, color_system=None))
+            show(Console(file=buffer, width=120, color_system=None, markup=False))
             write_file(self.output, buffer.getvalue())
 
 
@@ -247,7 +247,9 @@ class Stdout(Console):
     exit 1."""
 
     def __init__(self) -> None:
-        super().__init__(file=CheckedStream(sys.stdout))  # type: ignore[arg-type]
+        # names from the files are printed as they are: '[/]' in a campaign name is text,
+        # not rich markup (it raised MarkupError; '[link=...]' vanished)
+        super().__init__(file=CheckedStream(sys.stdout), markup=False)  # type: ignore[arg-type]
 
     def on_broken_pipe(self) -> None:
         quiet_pipe()
@@ -429,7 +431,7 @@ MEMORY_ERRNOS = (errno.ENOMEM,)
 
 def run(action: Callable[[], None]) -> None:
     """Run ``action``; turn errors into a one-line message and an exit code."""
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, markup=False)
     try:
         action()
         finish_stdout()

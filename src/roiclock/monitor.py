@@ -244,9 +244,14 @@ def period_of(table: pd.DataFrame) -> str | None:
     for name, pattern in (("quarter", r"\d{4}-Q[1-4]"), ("month", r"\d{4}-(0[1-9]|1[0-2])")):
         if labels.str.fullmatch(pattern).all():
             return name
-    odd = labels[~labels.str.fullmatch(r"\d{4}-(Q[1-4]|0[1-9]|1[0-2])")].iloc[0]
-    raise InputError(f"the earlier export's period column holds '{shown(odd, 40)}': neither a "
-                     "month (2024-03) nor a quarter (2024-Q1)", option="compare")
+    odd = labels[~labels.str.fullmatch(r"\d{4}-(Q[1-4]|0[1-9]|1[0-2])")]
+    if len(odd):
+        raise InputError(f"the earlier export's period column holds '{shown(odd.iloc[0], 40)}':"
+                         " neither a month (2024-03) nor a quarter (2024-Q1)", option="compare")
+    quarter = labels[labels.str.contains("Q")].iloc[0]
+    month = labels[~labels.str.contains("Q")].iloc[0]
+    raise InputError(f"the earlier export's period column mixes quarters ('{quarter}') and "
+                     f"months ('{month}'): one export per --period", option="compare")
 
 
 def check_comparable(previous: pd.DataFrame, cohort: str, target: int,
@@ -268,8 +273,13 @@ def check_comparable(previous: pd.DataFrame, cohort: str, target: int,
                              f"{target} (was it made with another --target?)",
                              option="compare")
     # an export that records no period (made before exports carried it) is not taken for
-    # one made without --period: compare() then refuses it only if it shares no cohort
+    # one made without --period: compare() then refuses it only if it shares no cohort. By
+    # launch month the cohorts' names do not show a period: that cannot tell, so refused
     earlier = period_of(previous)
+    if "period" not in previous.columns and cohort == "month" and period is not None:
+        raise InputError("the earlier export does not record its --period (it was made before "
+                         f"exports carried it): its launch months cannot be told from this "
+                         f"run's by --period {period}; export it again", option="compare")
     if "period" in previous.columns and earlier != period:
         def made(what: str | None) -> str:
             return f"with --period {what}" if what else "without --period"

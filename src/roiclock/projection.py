@@ -599,10 +599,12 @@ class Projection:
     def total(self, rows: np.ndarray, column: int) -> tuple[float, float, float, float]:
         """Return, cost and interval of the summed return of ``rows`` at ``column``."""
         if self.method == "chain_ladder" or self.path is None:
-            ret = float(self.returns.projected_[rows, column].sum())
-            cost = float(self.costs.projected_[rows, column].sum())
+            values = self.returns.projected_ if self.path is None else self.path
+            costs = self.costs.projected_ if self.cost_path is None else self.cost_path
+            ret = float(values[rows, column].sum())
+            cost = float(costs[rows, column].sum())
             low, high = interval(ret, self.returns.total_mse(rows, column), self.confidence)
-            return ret, cost, float(low), float(high)
+            return ret, cost, *self._won_floor(rows, column, low, high)
         assert self.log_sd is not None and self.fit is not None and self.cost_path is not None
         ret = float(self.path[rows, column].sum())
         cost = float(self.cost_path[rows, column].sum())
@@ -620,7 +622,17 @@ class Projection:
             var += float((part * q * exposure
                           * np.sqrt(self.fit.prior.variance[rows])).sum()) ** 2
         low, high = interval(ret, var, self.confidence)
-        return ret, cost, float(low), float(high)
+        return ret, cost, *self._won_floor(rows, column, low, high)
+
+    def _won_floor(self, rows: np.ndarray, column: int, low, high) -> tuple[float, float]:
+        """The interval of a sum, never below what its cohorts have already won by then (the
+        measured months; past a cohort's age, all it has won so far): won stays won."""
+        ages = self.triangle.ages[rows]
+        seen = self.triangle.ret[rows, np.minimum(ages, column)]
+        so_far = self.table["measured_return"].to_numpy(dtype="float64")[rows]
+        won = float(np.nansum(np.where(column <= ages, seen, np.fmax(seen, so_far))))
+        low = float(low) if not np.isfinite(low) else max(float(low), won)
+        return low, float(high) if not np.isfinite(high) else max(float(high), low)
 
     def _part(self, rows: np.ndarray, column: int) -> np.ndarray:
         """Share of each row's still unknown return expected to be won by ``column``."""
@@ -823,6 +835,8 @@ def _paths(tri: Triangle, returns: Development, costs: Development, fitted: Fit,
     if method == "chain_ladder":
         ret = np.where(too_young[:, None], tri.ret, returns.projected_)
         cost = np.where(too_young[:, None], tri.cost, costs.projected_)
+        # the target: the projection (won stays won: never below the return already won)
+        ret[:, target] = np.where(too_young, ret[:, target], projected)
     else:
         n = len(ages)
         rows = np.arange(n)

@@ -54,7 +54,7 @@ class _Whole(Table):
     def __rich_console__(self, console, options):
         need = 2 * (len(self.columns) - 1)  # per column but the last: padding and divider
         for i, column in enumerate(self.columns):
-            cells = [Text.from_markup(c) if isinstance(c, str) else c for c in column.cells]
+            cells = [Text(c) if isinstance(c, str) else c for c in column.cells]  # no markup
             header = column.header if isinstance(column.header, str) else ""
             words = [header] if column.no_wrap else header.split() or [""]  # headers may wrap
             widest = max([cell_len(w) for w in words]
@@ -83,7 +83,8 @@ def _roi_cell(row) -> Text:
     roi = row["roi"]
     if not np.isfinite(roi):
         return Text("n/a", style="dim")
-    return Text(percent(roi), style="green" if roi >= 0 else "red")
+    text = percent(roi)  # the colour follows the sign shown (-0.3% shows +0%: not red)
+    return Text(text, style="red" if text.startswith("-") else "green")
 
 
 def roi_table(report: Report) -> Table:
@@ -292,27 +293,29 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
 
 
 def _unknown_note(result: LagReport, table_data: pd.DataFrame, by: str) -> list[str]:
-    """One line when some group has no share of eventual wins (nor median): followed for
-    less than the horizon (its curve has not reached 'eventual'), or without a win within
-    it (nothing to share); none otherwise. The table does not tell the two apart: the line
-    names both."""
+    """One line when some group has no share of eventual wins (nor median), with why:
+    followed for less than the horizon (its curve has not reached 'eventual'), or followed to
+    it without a win within it (nothing to share); none otherwise."""
     parts = list(groups(table_data, by))
     young = [rows["share_of_wins"].isna().all() for _, rows in parts]
     if not any(young):
         return []
-    n, m = sum(young), len(young)
-    winless = any(y and not rows["won"].iloc[0] > 0 for y, (_, rows) in zip(young, parts,
-                                                                         strict=True))
-    have = "has" if n == 1 else "have"
+    short = int(result.table.attrs.get("followed_short", sum(young)))
+    winless = int(result.table.attrs.get("no_win_within", 0))
+    m = len(young)
     shown = ("the table shows win probabilities instead"
              if not table_data["share_of_wins"].notna().any() or "period" in table_data
              else "csv/json keep their win probabilities")
-    return [f"-: unknown. {n:,} of {m:,} group{'s' if m != 1 else ''} {have} no share of "
-            f"eventual wins or median: followed for less than the "
-            f"{result.horizon_months:g}-month --horizon since the first start (the curve has "
-            "not reached 'eventual'; a shorter --horizon measures it)"
-            f"{', or no win within it' if winless else ''}; {shown}, known up to each "
-            "group's follow-up."]
+    why = []
+    if short:
+        why.append(f"{short:,} followed for less than the {result.horizon_months:g}-month "
+                   "--horizon since the first start (the curve has not reached 'eventual'; a "
+                   "shorter --horizon measures it)")
+    if winless:
+        why.append(f"{winless:,} without a win within it")
+    return [f"-: unknown. {sum(young):,} of {m:,} group{'s' if m != 1 else ''} "
+            f"{'has' if sum(young) == 1 else 'have'} no share of eventual wins or median: "
+            f"{'; '.join(why)}; {shown}, known up to each group's follow-up."]
 
 
 def result_width(table_data: pd.DataFrame) -> int:
@@ -530,7 +533,7 @@ def print_validation(result: Validation, console: Console, quiet: bool = False) 
         for row in result.reasons.itertuples():
             reasons.add_row(row.kind, row.reason, f"{row.rows:,}", str(row.first_row),
                             row.column)
-        console.print(reasons)
+        console.print(reasons, crop=False)
     for row in result.inputs.warnings.itertuples():
         console.print(f"Data quality ({row.kind}): {row.message}.", style="yellow")
     verdict = ("The data is usable." if result.problem is None
@@ -615,4 +618,4 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
                          overflow="fold")
     for row in chain.paths.head(top).itertuples(index=False):
         paths.add_row(row.path, f"{row.conversions:,.1f}", f"{row.nulls:,.1f}")
-    console.print(paths)
+    console.print(paths, crop=False)

@@ -308,7 +308,7 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
     if not 0 < confidence < 1:
         raise InputError(f"expected a level between 0 and 1, got {confidence}",
                          option="confidence")
-    months = np.asarray(months, dtype="float64")
+    months = np.asarray(list(dict.fromkeys(months)), dtype="float64")  # 3,3: one row
     if not len(months) or not (months > 0).all():
         raise InputError(f"expected positive months, got {months.tolist()}", option="months")
     if not horizon_months > 0:
@@ -384,8 +384,13 @@ def lag(inputs: Inputs, settings: Settings, by: str = "portfolio",
     whole = out["months"] == np.round(out["months"])
     if whole.all():
         out["months"] = out["months"].astype("Int64")
-    return pd.concat([out[columns], excluded], ignore_index=True) if len(excluded) else \
-        out[columns]
+    result = (pd.concat([out[columns], excluded], ignore_index=True) if len(excluded)
+              else out[columns])
+    # why a group has no share (for the note under the table): followed for less than the
+    # horizon, or followed to it without a win within it
+    result.attrs["followed_short"] = int((~reached[:, 0]).sum())
+    result.attrs["no_win_within"] = int((reached[:, 0] & ~(at[:, -1] > 0)).sum())
+    return result
 
 
 def _no_start_rows(starts: pd.DataFrame, label: str, columns: list[str]) -> pd.DataFrame:

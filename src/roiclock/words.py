@@ -31,22 +31,27 @@ def percent(x, signed: bool = True, missing: str = MISSING) -> str:
 
     >>> percent(0.254), percent(-1), percent(0.5, signed=False), percent(float("nan"))
     ('+25%', '-100%', '50%', '-')
-    >>> percent(-0.001), percent(-0.004, signed=False)  # what rounds to 0 is 0, never -0%
-    ('+0%', '0%')
+    >>> percent(-0.001), percent(-0.005), percent(-0.004, signed=False)  # never -0%
+    ('+0%', '+0%', '0%')
     """
     if not finite(x):
         return missing
-    x = 0.0 if abs(x) < 0.005 else x
-    return f"{x:+.0%}" if signed else f"{x:.0%}"
+    text = f"{x:+.0%}" if signed else f"{x:.0%}"
+    if text == "-0%":  # a small loss that rounds to nothing (half to even: -0.5% too)
+        return "+0%" if signed else "0%"
+    return text
 
 
 def money(x, missing: str = MISSING) -> str:
     """An amount rounded to whole units with thousands separators, for reading.
 
-    >>> money(1234567.891), money(None)
-    ('1,234,568', '-')
+    >>> money(1234567.891), money(None), money(-0.4)
+    ('1,234,568', '-', '0')
     """
-    return f"{x:,.0f}" if finite(x) else missing
+    if not finite(x):
+        return missing
+    text = f"{x:,.0f}"
+    return "0" if text == "-0" else text
 
 
 def groups(table: pd.DataFrame, by: str):
