@@ -144,8 +144,10 @@ def path_steps(inputs: Inputs, lookback_days: int) -> tuple[pd.DataFrame, np.nda
     key.sort(kind="stable" if runs else None)
     rank, rest = np.divmod(key, width)[::-1]
     deal, day = np.divmod(rest, span)
-    date = (day + origin).astype("datetime64[D]").astype("datetime64[s]")
-    return pd.DataFrame({"deal": deal, "code": rank, "date": date}, copy=False), names
+    day += origin
+    day *= 86_400  # seconds since 1970, in place: a view, not two date casts (0.37 s at 10M)
+    return pd.DataFrame({"deal": deal, "code": rank, "date": day.view("datetime64[s]")},
+                        copy=False), names
 
 
 def path_starts(steps: pd.DataFrame, n_deals: int) -> np.ndarray:
