@@ -272,7 +272,7 @@ def test_compare_refuses_mixed_periods_and_period_less_launch_months(tmp_path):
     older.write_text(json.dumps([{k: v for k, v in r.items() if k != "period"} for r in months]))
     refused = runner.invoke(app, ["project", "--cohort", "month", "--period", "month",
                                   "--compare", str(older)])
-    assert refused.exit_code == 2 and "does not record its --period" in refused.stderr
+    assert refused.exit_code == 2 and "records no --period" in refused.stderr
 
 
 def test_names_with_brackets_are_text_not_markup(write):

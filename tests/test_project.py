@@ -392,3 +392,12 @@ def test_the_portfolio_adds_up_its_rows_and_never_falls_below_what_was_won(metho
     won = rows["measured_return"].sum()
     assert folio["interval_low"] >= roi(rows["projected_cost"].sum(), won) - 1e-12
     assert (rows["projected_return"] >= rows["measured_return"] - 1e-9).all()
+
+
+def test_nothing_to_project_counts_the_campaigns_too_young_to_project():
+    # review 15: "all 29 paid campaigns are mature" while a 30th was too young (age 0)
+    from roiclock.words import projection_sentence
+
+    r = roiclock.run_project(target=1, as_of="2024-11-20")
+    assert projection_sentence(r.projection).startswith(
+        "Nothing to project at 1 month: 29 of 30 paid campaigns are mature there; 1 too young")

@@ -100,3 +100,48 @@ def test_a_narrow_console_keeps_the_spend_period_of_a_name():
     print_project(result, console)
     text = console.export_text()
     assert "2023-01 L… 2023-Q1" in text and "202…" not in text
+
+
+def test_lag_by_campaign_and_start_period_is_one_row_per_pair_and_the_note_adds_up():
+    # review 15: by campaign, lag's start periods are not in the campaign's name: the table
+    # merged a campaign's periods into one row, and the note's reasons (per pair) did not add
+    # up to its count (per campaign)
+    import re
+
+    from roiclock.render import print_lag
+
+    result = roiclock.run_lag(by="campaign", period="month", months=[1, 3], horizon_months=3)
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))
+    print_lag(result, console)
+    text = " ".join(console.export_text().split())
+    pairs = result.table.dropna(subset=["months"]).drop_duplicates(["campaign", "period"])
+    note = re.search(r"(\d+) of (\d+) groups have no share .*?: (\d+) followed .*?; (\d+) "
+                     r"without a win", text)
+    assert note, text[-400:]
+    n, m, short, winless = map(int, note.groups())
+    assert m == len(pairs) and n == short + winless
+    first = pairs.iloc[0]
+    assert f"{first['period']}" in text.split(first["campaign"][:7], 1)[1][:40]
+
+
+def test_a_loss_that_rounds_to_nothing_draws_no_bar():
+    # review 15: the curve scaled to its own minimum, so a -0.004% ROI was a full red bar
+    from roiclock.render import bars
+
+    assert "█" not in bars(["3 mo"], [-0.00004], ["+0%"]).plain
+    assert "█" * 40 in bars(["3 mo"], [-0.5], ["-50%"]).plain
+
+
+def test_project_now_column_uses_the_one_roi_formula(write):
+    # review 15: 'now' was 995 / 1000 - 1 = -0.0050000000000000044 (-1%) beside a 6-month ROI
+    # of (995 - 1000) / 1000 = -0.005 (+0%): one campaign, two numbers for the same ROI
+    from roiclock.render import print_project
+
+    spend = write("s.csv", "campaign,date,amount\nNeg5,2023-01-01,1000\n")
+    deals = write("d.csv", "deal_id,close_date,amount,campaign\nD1,2023-02-01,995,Neg5\n")
+    result = roiclock.run_project(spend, deals, as_of="2024-06-01", data_through="2024-05-31",
+                                  target=6)
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    print_project(result, console)
+    row = next(line for line in console.export_text().splitlines() if line.startswith("Neg5"))
+    assert row.split()[2:4] == ["+0%", "+0%"]

@@ -277,9 +277,9 @@ def check_comparable(previous: pd.DataFrame, cohort: str, target: int,
     # launch month the cohorts' names do not show a period: that cannot tell, so refused
     earlier = period_of(previous)
     if "period" not in previous.columns and cohort == "month" and period is not None:
-        raise InputError("the earlier export does not record its --period (it was made before "
-                         f"exports carried it): its launch months cannot be told from this "
-                         f"run's by --period {period}; export it again", option="compare")
+        raise InputError("the earlier export records no --period (made without one, or before "
+                         "exports carried it): by launch month its cohorts cannot be told from "
+                         f"this run's with --period {period}", option="compare")
     if "period" in previous.columns and earlier != period:
         def made(what: str | None) -> str:
             return f"with --period {what}" if what else "without --period"

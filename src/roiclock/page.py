@@ -14,6 +14,7 @@ import pandas as pd
 from .api import Report
 from .chart import TITLE, drawable, image
 from .models import describe
+from .projection import roi_now
 from .words import as_of_text, groups, method_name, money, percent, to_date_line
 
 STYLE = """
@@ -63,9 +64,7 @@ def _projection_table(table: pd.DataFrame) -> str:
     head = ("<tr><th>campaign</th><th>age</th><th>ROI now</th><th>projected</th>"
             "<th>interval</th><th>won so far</th><th>open pipeline</th><th>future</th></tr>")
     rows = []
-    for row in young.itertuples(index=False):
-        cost = row.measured_cost
-        now = row.measured_return / cost - 1 if cost > 0 else float("nan")
+    for row, now in zip(young.itertuples(index=False), roi_now(young), strict=True):
         rows.append(
             f"<tr><td>{escape(str(row[0]))}</td><td>{row.age_months}</td>"
             f"<td>{percent(now)}</td><td>{percent(row.projected_roi)}</td>"

@@ -757,6 +757,12 @@ def project(inputs: Inputs, credits: pd.DataFrame, settings: Settings, target: i
                       path, cost_path, log_sd)
 
 
+def roi_now(table: pd.DataFrame) -> np.ndarray:
+    """Each row's ROI measured so far (measured_cost, measured_return), by the one ROI
+    formula: what the table view's 'now' and the page's 'ROI now' show."""
+    return roi(table["measured_cost"], table["measured_return"])
+
+
 def period_labels(inputs: Inputs, names: pd.Series, cohort: str) -> np.ndarray:
     """With spend periods, each cohort's period (``2024-Q1``): a campaign cohort's own, a
     launch month's the period it opens (what records which --period an export was made

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from .api import Explanation, LagReport, ProjectReport, Report, Validation, WatchReport
 from .frames import cents
+from .projection import roi_now
 from .schema import UNATTRIBUTED
 from .words import (
     as_of_text,
@@ -149,13 +150,16 @@ def kpi_table(report: Report) -> Table:
     return table
 
 
-def bars(labels, values, text, width: int = BAR_WIDTH, low=None, high=None) -> Text:
-    """Horizontal bars around a zero axis (drawn as |), one line per label."""
+def bars(labels, values, text, width: int = BAR_WIDTH, low=None, high=None,
+         unit: float = 0.01) -> Text:
+    """Horizontal bars around a zero axis (drawn as |), one line per label. The scale is
+    never finer than ``unit`` across (a whole percent, what the labels show): a loss of
+    0.004% is no full-width red bar beside '+0%'."""
     values = np.asarray(values, dtype="float64")
     finite = values[np.isfinite(values)]
     low = min(0.0, finite.min(initial=0.0)) if low is None else low
     high = max(0.0, finite.max(initial=0.0)) if high is None else high
-    span = (high - low) or 1.0
+    span = max(high - low, unit)
     zero = int(round(-low / span * width))
     out = Text()
     for name, value, note in zip(labels, values, text, strict=False):
@@ -399,10 +403,8 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
     for name in ("won", "open", "future"):
         table.add_column(name, justify="right", no_wrap=True, min_width=4)
     table.add_column("payback", no_wrap=True, justify="right", min_width=5)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        now = np.where(data["measured_cost"] > 0,
-                       data["measured_return"] / data["measured_cost"] - 1, np.nan)
-    for (_, row), roi_now in zip(data.iterrows(), now, strict=False):
+    now = roi_now(data)
+    for (_, row), roi_now_ in zip(data.iterrows(), now, strict=False):
         pay = row["payback_months"]
         payback = (f"{int(pay)} mo{'*' if row['payback'] == 'projected' else ''}"
                    if pay is not pd.NA else PAYBACK_SHORT.get(row["payback"], "later"))
@@ -414,7 +416,7 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
         else:
             interval = status.replace("_", " ")
         young = status != "mature"
-        table.add_row(label(str(row[key]), 18), str(row["age_months"]), percent(roi_now),
+        table.add_row(label(str(row[key]), 18), str(row["age_months"]), percent(roi_now_),
                       percent(row["projected_roi"]), interval,
                       money_short(row["measured_return"]),
                       money_short(row["pipeline_return"]) if young else "",

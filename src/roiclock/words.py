@@ -55,15 +55,17 @@ def money(x, missing: str = MISSING) -> str:
 
 
 def groups(table: pd.DataFrame, by: str):
-    """(label, rows) of each group of a result table, in order: by ``by``, and with spend
-    periods by ``by`` and ``period`` (label ``"<group> <period>"``; by campaign the cohort's
-    name already holds its period)."""
-    if "period" not in table or by == "campaign":
+    """(label, rows) of each group of a result table, in order: by ``by``, and with periods
+    by ``by`` and ``period`` (label ``"<group> <period>"``, or the name alone when it already
+    ends with its period: a spend cohort ``<campaign> 2024-03``; lag's start periods by
+    campaign are not in the name)."""
+    if "period" not in table:
         yield from ((str(name), rows) for name, rows in table.groupby(by, sort=False))
         return
-    keys = table[by].astype("str") + table["period"].fillna("").map(
-        lambda p: f" {p}" if p else "")
-    yield from ((str(name), rows) for name, rows in table.groupby(keys, sort=False))
+    name, period = table[by].astype("str"), table["period"].fillna("").astype("str")
+    held = np.array([n.endswith(" " + p) or not p for n, p in zip(name, period, strict=True)])
+    keys = name.where(held, name + " " + period)
+    yield from ((str(key), rows) for key, rows in table.groupby(keys, sort=False))
 
 
 def money_short(x, missing: str = MISSING) -> str:
@@ -225,9 +227,13 @@ def projection_sentence(projection: Projection) -> str:
     usable = projection.table["status"].to_numpy()[projection.paid_rows(("mature",
                                                                          "projected"))]
     if (usable == "mature").all():  # measured, not projected: no interval to give
-        every = "both" if n == 2 else f"all {n}" if n > 2 else "the one"
-        return (f"Nothing to project at {target} months: {every} paid {what}"
-                f"{'s are' if n != 1 else ' is'} mature there, ROI "
+        paid = len(projection.paid_rows(tuple(projection.table["status"].unique())))
+        young = paid - n  # paid but too young to project (nothing won yet, or age 0)
+        every = ("both" if n == 2 else f"all {n}" if n > 2 else "the one") if not young \
+            else f"{n} of {paid}"
+        later = (f"; {young} too young to project" if young else "")
+        return (f"Nothing to project at {months(target)}: {every} paid {what}"
+                f"{'s are' if n != 1 else ' is'} mature there{later}, ROI "
                 f"{percent(total['roi'], missing='n/a')} measured.")
     if not finite(total.get("interval_low")):
         return (f"Projected at {target} months for {n} paid {what}{'s' if n != 1 else ''} "
