@@ -90,10 +90,14 @@ def check_drawable(points: pd.DataFrame, target: int, as_of: pd.Timestamp) -> No
     to backtest) when the curve has no measured and no projected point, i.e. no paid
     campaign is mature at ``target`` months and none can be projected to it yet."""
     if not drawable(points):
-        raise InputError(f"nothing to draw: no paid campaign is mature at {target} months as "
-                         f"of {as_of:%Y-%m-%d}, and there is too little history to project "
-                         f"one to {target} months; a smaller --target or a later --as-of "
-                         "may do")
+        raise InputError(f"nothing to draw: {nothing_drawn(target, as_of)}; a smaller --target "
+                         "or a later --as-of may do")
+
+
+def nothing_drawn(target: int, as_of: pd.Timestamp) -> str:
+    """Why a curve has no point, in words (the chart's refusal, the page's caption)."""
+    return (f"no paid campaign is mature at {target} months as of {as_of:%Y-%m-%d}, and "
+            f"there is too little history to project one to {target} months")
 
 
 def image(points: pd.DataFrame, title: str, confidence: float, fmt: str,

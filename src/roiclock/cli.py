@@ -78,13 +78,13 @@ class OneLineGroup(TyperGroup):
                 if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
                     # bare `roiclock`: the help on stdout, one line on stderr
                     sys.stdout.write(context.get_help() + "\n")
-                    print_error(Console(stderr=True, highlight=False, markup=False),
+                    print_error(Console(stderr=True, highlight=False),
                                 "no command given (the help above lists them)")
                     sys.exit(exc.exit_code)
-                print_error(Console(stderr=True, highlight=False, markup=False), usage_message(exc))
+                print_error(Console(stderr=True, highlight=False), usage_message(exc))
                 sys.exit(exc.exit_code)
             except typer.Abort:
-                print_error(Console(stderr=True, highlight=False, markup=False), "interrupted")
+                print_error(Console(stderr=True, highlight=False), "interrupted")
                 sys.exit(130)
             except BrokenPipeError:
                 quiet_pipe()

@@ -193,7 +193,7 @@ class Common:
         quality on stderr."""
         args = {**self.library_args(), **kwargs}
         try:
-            with Stages(Console(stderr=True, markup=False), self.quiet) as stages:
+            with Stages(Console(stderr=True), self.quiet) as stages:
                 result = function(**args, progress=stages)
         except InputError as exc:
             # a blocking rejection: the rejects file still lists what blocked
@@ -223,7 +223,7 @@ class Common:
     def note(self, text: str) -> None:
         """A note or warning on stderr, unless --quiet."""
         if not self.quiet:
-            print_error(Console(stderr=True, markup=False), text, prefix="")
+            print_error(Console(stderr=True), text, prefix="")
 
     def deliver(self, result: Any, show: Callable[[Console], None]) -> None:
         """csv/json records of ``result``, as the library writes them (its table stamped with
@@ -431,7 +431,7 @@ MEMORY_ERRNOS = (errno.ENOMEM,)
 
 def run(action: Callable[[], None]) -> None:
     """Run ``action``; turn errors into a one-line message and an exit code."""
-    err = Console(stderr=True, highlight=False, markup=False)
+    err = Console(stderr=True, highlight=False)
     try:
         action()
         finish_stdout()

@@ -96,6 +96,11 @@ def _level(inputs: Inputs, settings, names) -> np.ndarray:
     the campaign itself, a spend-period cohort standing for its campaign."""
     if settings.markov_level == "channel":
         return channel_of(inputs, names)
+    return _campaigns(inputs, names)
+
+
+def _campaigns(inputs: Inputs, names) -> np.ndarray:
+    """Each name's campaign: the campaign behind a spend-period cohort, else the name."""
     names = np.asarray(names, dtype=object).astype("str")
     if inputs.cohorts is None:
         return names
@@ -118,9 +123,7 @@ def touch_units(inputs: Inputs, names, codes) -> np.ndarray | None:
     among its cohorts (:class:`roiclock.models.Touches` ``unit``). None without periods."""
     if inputs.cohorts is None:
         return None
-    base = inputs.cohorts.set_index("campaign")["base"]
-    names = pd.Series(np.asarray(names, dtype=object).astype("str"))
-    units = pd.factorize(names.map(base).fillna(names))[0]
+    units = pd.factorize(_campaigns(inputs, names))[0]
     codes = np.asarray(codes)
     return np.where(codes >= 0, units[np.maximum(codes, 0)], -1)
 

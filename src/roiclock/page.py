@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .api import Report
-from .chart import TITLE, drawable, image
+from .chart import TITLE, drawable, image, nothing_drawn
 from .models import describe
 from .projection import roi_now
 from .words import as_of_text, groups, method_name, money, percent, to_date_line
@@ -98,9 +98,8 @@ def html(report: Report) -> str:
                     projection.method).decode("utf-8")
         svg = svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
     else:  # no blank axes: say why there is no picture (as `roiclock chart` refuses)
-        svg = (f"<figcaption>No ROI curve yet: no paid campaign is mature at "
-               f"{projection.target} months and there is too little history to project one."
-               "</figcaption>")
+        svg = (f"<figcaption>No ROI curve yet: "
+               f"{escape(nothing_drawn(projection.target, report.inputs.as_of))}.</figcaption>")
     definitions = {
         "As of": as_of_text(report.inputs).removeprefix("As of ").rstrip(".")
                  + "; data complete before the as-of day",

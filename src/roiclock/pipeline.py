@@ -175,11 +175,10 @@ def _worth(r, t, p, e, u, day, open_then, value, created, deadline, curve, model
     rows of whole deals (r: deal, t: touch day, p: campaign position, e: Markov effect, u:
     Markov unit)."""
     at = open_then[r] & (t < day) & (t != NAT)
+    # its age from its first touch within lag's window, its credit within the lookback
+    started = at & ((day - t) < window) if with_touches else at
     begin = np.full(n_deals, np.iinfo("int64").max)
-    if with_touches and window > settings.lookback_days:
-        # its age from its first touch within lag's window, its credit within the lookback
-        started = at & ((day - t) < window)
-        np.minimum.at(begin, r[started], t[started])
+    np.minimum.at(begin, r[started], t[started])
     if with_touches:
         at &= (day - t) < settings.lookback_days
     if not at.any():
@@ -195,8 +194,6 @@ def _worth(r, t, p, e, u, day, open_then, value, created, deadline, curve, model
     else:
         weights = np.ones(len(deal))
     totals = np.bincount(deal, weights=weights, minlength=n_deals)[deal]
-    if not (with_touches and window > settings.lookback_days):
-        np.minimum.at(begin, deal, touch_day)
     ok = (pos >= 0) & (totals > 0)
     deal, pos = deal[ok], pos[ok]
     chance = curve.within(day - begin[deal], deadline[pos] - day)

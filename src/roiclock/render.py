@@ -69,6 +69,12 @@ class _Whole(Table):
         yield from super().__rich_console__(console, options)
 
 
+def _print_table(console: Console, table: Table) -> None:
+    """Print a table wider than the console if it must (:class:`_Whole`): the terminal wraps
+    its lines; rich's default would cut them at the console's width."""
+    console.print(table, crop=False)
+
+
 def _table(title: str) -> Table:
     # at least as wide as its title (up to 80 columns), so the title does not wrap
     return _Whole(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1),
@@ -244,12 +250,12 @@ def print_report(report: Report, console: Console, kpis: bool = False,
     _preamble(report, console, quiet)
     console.print(Text(report.headline, style="bold"))
     console.print(accounting_line(report.inputs), style="dim")
-    console.print(roi_table(report), crop=False)
+    _print_table(console, roi_table(report))
     console.print(LEGEND, style="dim")
     if report.to_date is not None:
         console.print(to_date_line(report.to_date, max(report.settings.windows)))
     if kpis:
-        console.print(kpi_table(report), crop=False)
+        _print_table(console, kpi_table(report))
     console.print(curve_bars(report.portfolio))
     if console.is_terminal:
         console.print(channel_sparks(report.channels, report.settings.windows))
@@ -273,7 +279,7 @@ def print_lag(result: LagReport, console: Console, quiet: bool = False) -> None:
     if table_data.empty:
         console.print("No deal has a start date (first touch, launch or created date).")
     else:
-        console.print(lag_table(result, table_data, by, console.width), crop=False)
+        _print_table(console, lag_table(result, table_data, by, console.width))
     known = table_data["share_of_wins"].notna().any()
     if len(list(groups(table_data, by))) == 1 and known:  # one group: its bars, intervals
         rows = table_data
@@ -404,7 +410,7 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
         table.add_column(name, justify="right", no_wrap=True, min_width=4)
     table.add_column("payback", no_wrap=True, justify="right", min_width=5)
     now = roi_now(data)
-    for (_, row), roi_now_ in zip(data.iterrows(), now, strict=False):
+    for (_, row), measured_roi in zip(data.iterrows(), now, strict=False):
         pay = row["payback_months"]
         payback = (f"{int(pay)} mo{'*' if row['payback'] == 'projected' else ''}"
                    if pay is not pd.NA else PAYBACK_SHORT.get(row["payback"], "later"))
@@ -416,12 +422,12 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
         else:
             interval = status.replace("_", " ")
         young = status != "mature"
-        table.add_row(label(str(row[key]), 18), str(row["age_months"]), percent(roi_now_),
+        table.add_row(label(str(row[key]), 18), str(row["age_months"]), percent(measured_roi),
                       percent(row["projected_roi"]), interval,
                       money_short(row["measured_return"]),
                       money_short(row["pipeline_return"]) if young else "",
                       money_short(row["future_return"]) if young else "", payback)
-    console.print(table, crop=False)
+    _print_table(console, table)
     console.print(f"age: whole months since launch; now: ROI measured so far; projected return "
                   f"= won so far + open (pipeline: open deals x chance to win by "
                   f"{projection.target} months) + future (deals not valued yet, and how the "
@@ -430,9 +436,9 @@ def print_project(result: ProjectReport, console: Console, quiet: bool = False) 
                   f"measured, too young).",
                   style="dim")
     if result.comparison is not None:
-        console.print(compare_table(result), crop=False)
+        _print_table(console, compare_table(result))
     if result.backtest is not None:
-        console.print(backtest_table(result), crop=False)
+        _print_table(console, backtest_table(result))
 
 
 def compare_table(result: ProjectReport) -> Table:
@@ -500,7 +506,7 @@ def print_watch(result: WatchReport, console: Console, quiet: bool = False) -> N
                       f"{money(row['expected_low'])}..{money(row['expected_high'])}",
                       money(cents(row["measured_return"])), Text(row["status"], style=style),
                       percent(row["projected_roi"]))
-    console.print(table, crop=False)
+    _print_table(console, table)
     console.print("Not judged: campaigns less than a month old, already at the target then, or "
                   "without cost. Exit code 3 when some campaign is behind.", style="dim")
 
@@ -526,7 +532,7 @@ def print_validation(result: Validation, console: Console, quiet: bool = False) 
     for row in result.inputs.accounting.itertuples():
         table.add_row(label(Path(row.file).name, 28), f"{row.read:,}", f"{row.used:,}",
                       f"{row.rejected:,}", f"{row.after_as_of:,}")
-    console.print(table, crop=False)
+    _print_table(console, table)
     if not result.reasons.empty:
         reasons = _table("Rejected rows by reason")
         for name in ("file", "reason", "rows", "first row", "column"):
@@ -535,7 +541,7 @@ def print_validation(result: Validation, console: Console, quiet: bool = False) 
         for row in result.reasons.itertuples():
             reasons.add_row(row.kind, row.reason, f"{row.rows:,}", str(row.first_row),
                             row.column)
-        console.print(reasons, crop=False)
+        _print_table(console, reasons)
     for row in result.inputs.warnings.itertuples():
         console.print(f"Data quality ({row.kind}): {row.message}.", style="yellow")
     verdict = ("The data is usable." if result.problem is None
@@ -608,7 +614,7 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
         table.add_row(label(str(row[0]), 28), f"{row.removal_effect:.3f}",
                       percent(row.share, signed=False), money(row.credited_return),
                       money(row.global_return))
-    console.print(table, crop=False)
+    _print_table(console, table)
     console.print("effect: removal effect; share: of the summed effects; credited: the return "
                   "its per-deal credits add up to (what report uses); by share: all attributed "
                   "return split by share, the textbook total.", style="dim")
@@ -620,4 +626,4 @@ def print_explanation(result: Explanation, console: Console, top: int = 10,
                          overflow="fold")
     for row in chain.paths.head(top).itertuples(index=False):
         paths.add_row(row.path, f"{row.conversions:,.1f}", f"{row.nulls:,.1f}")
-    console.print(paths, crop=False)
+    _print_table(console, paths)
