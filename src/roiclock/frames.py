@@ -87,6 +87,26 @@ def days(values) -> np.ndarray:
     return np.asarray(values).astype("datetime64[D]").view("int64")
 
 
+def first_of(keys: np.ndarray) -> np.ndarray:
+    """True at each key's first occurrence (a hash pass, no sort: on the Markov model's
+    deal x campaign keys at 10M touches 0.20 s against 0.49 s for ``np.unique``'s indices).
+
+    >>> first_of(np.array([4, 2, 4, 4, 2, 9])).tolist()
+    [True, True, False, False, False, True]
+    """
+    return ~pd.Series(keys, copy=False).duplicated().to_numpy()
+
+
+def group_sizes(keys: np.ndarray) -> np.ndarray:
+    """For each key, how many times it occurs (a hash pass, no sort).
+
+    >>> group_sizes(np.array([4, 2, 4, 4, 2, 9])).tolist()
+    [3, 2, 3, 3, 2, 1]
+    """
+    codes = pd.factorize(keys)[0]
+    return np.bincount(codes)[codes] if len(codes) else np.zeros(0, dtype="int64")
+
+
 def distinct(values: np.ndarray, runs: bool = False) -> np.ndarray:
     """The sorted distinct values of an integer array: a sort and the changes. (numpy 2.4's
     hash-based ``np.unique`` took 12.5 s on 10M distinct int64 here; this takes 0.7 s.)

@@ -186,16 +186,16 @@ def _markov(t: Touches, settings: Any) -> FloatArray:
     periods (``t.unit``: the campaign behind each cohort) a campaign still weighs its effect
     once per deal, shared among its touches, so each cohort gets its touches' part and the
     cohorts of a campaign add up to what the campaign gets without periods."""
+    from .frames import first_of, group_sizes  # pandas' hash: the registry stays light
+
     assert t.effect is not None, "the markov model needs the chain's removal effects"
     if t.unit is None:
         width = int(t.campaign.max(initial=-1)) + 2
         key = t.deal * width + t.campaign
-        share = np.zeros(len(key))
-        share[np.unique(key, return_index=True)[1]] = 1.0
+        share = first_of(key).astype("float64")
     else:
         key = t.deal * (int(t.unit.max(initial=-1)) + 2) + (t.unit + 1)
-        inverse = np.unique(key, return_inverse=True)[1]
-        share = 1.0 / np.bincount(inverse)[inverse]
+        share = 1.0 / group_sizes(key)
     weights = share * t.effect
     total = np.bincount(t.deal, weights=weights, minlength=t.n_deals)
     return np.where(total[t.deal] > 0, weights, share)
