@@ -13,6 +13,16 @@ hypothesis_settings.register_profile("default", max_examples=30, deadline=None)
 hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# The whole suite with CSV files read in tiny pieces (what 10M-row files get), on demand:
+#   ROICLOCK_TEST_PIECE_BYTES=64 python -m pytest
+PIECE_BYTES = os.environ.get("ROICLOCK_TEST_PIECE_BYTES")
+
+
+@pytest.fixture(autouse=bool(PIECE_BYTES))
+def _small_pieces(monkeypatch):
+    monkeypatch.setattr("roiclock.loading.PIECE_BYTES", int(PIECE_BYTES or 0))
+
+
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"

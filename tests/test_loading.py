@@ -1,5 +1,6 @@
 """Reading files on their own: sniffing, column mapping and typing (roiclock.loading)."""
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -98,3 +99,66 @@ def test_a_quoted_header_still_reads_rows_over_several_lines(tmp_path):
                      b'D1,won,2024-01-05,10,"call\nback"\nD2,lost,2024-01-06,5,x\n')
     frame = read_table(path, "deals")[0]  # notes is not read: its line break is allowed
     assert frame["deal_id"].tolist() == ["D1", "D2"]
+
+
+def _touch_rows(n: int, date=lambda i: f"2024-01-{i % 28 + 1:02d}", end=b"\n") -> bytes:
+    return end.join(f"D{i % 7},C{i % 5},{date(i)}".encode() for i in range(n)) + end
+
+
+@pytest.mark.parametrize("name, data", [
+    ("plain", b"deal_id,campaign,touch_date\n" + _touch_rows(400)),
+    ("crlf", b"deal_id,campaign,touch_date\r\n" + _touch_rows(400, end=b"\r\n")),
+    ("no final newline", b"deal_id,campaign,touch_date\n" + _touch_rows(400)[:-1]),
+    ("blank lines", b"deal_id,campaign,touch_date\n" + _touch_rows(200) + b"\n\n\n"
+     + _touch_rows(200) + b"\n\n"),
+    ("bom, cp1252 names", b"\xef\xbb\xbfdeal_id;campaign;touch_date\n"
+     + _touch_rows(300).replace(b",", b";").replace(b"C1", b"Caf\xc3\xa9")),
+    ("cp1252", b"deal_id,campaign,touch_date\n" + _touch_rows(300).replace(b"C1", b"Caf\xe9")),
+    # a date written another way far down: the pieces' types differ -> one whole read
+    ("second date format", b"deal_id,campaign,touch_date\n" + _touch_rows(
+        400, date=lambda i: "05/03/2024" if i == 390 else f"2024-01-{i % 28 + 1:02d}")),
+    ("empty dates in a piece", b"deal_id,campaign,touch_date\n" + _touch_rows(
+        400, date=lambda i: "" if 100 <= i < 300 else "2024-01-02")),
+    ("timestamps", b"deal_id,campaign,touch_date\n" + _touch_rows(
+        300, date=lambda i: f"2024-01-{i % 28 + 1:02d} 10:00:00")),
+    ("old Mac header", b"deal_id,campaign,touch_date\r" + _touch_rows(300, end=b"\r")),
+])
+def test_large_unquoted_files_read_in_pieces_as_in_one(tmp_path, monkeypatch, name, data):
+    # files over 2 x PIECE_BYTES without a quote are read piece by piece (less memory at
+    # 10M rows): the frame, line map and note must be what one whole read gives
+    path = raw(tmp_path, "touches.csv", data)
+    whole = read_table(path, "touches", details=True)
+    monkeypatch.setattr("roiclock.loading.PIECE_BYTES", 97)  # cuts fall mid-line
+    pieces = read_table(path, "touches", details=True)
+    pd.testing.assert_frame_equal(pieces[0], whole[0])
+    assert (pieces[1], pieces[3]) == (whole[1], whole[3])  # delimiter, note
+    assert np.array_equal(pieces[2], whole[2])  # where each row starts
+
+
+@pytest.mark.parametrize("data", [
+    b"deal_id,campaign,touch_date\n" + _touch_rows(300) + b"D9,C1,2024-01-01,extra\n"
+    + _touch_rows(50),
+    b"deal_id,campaign,touch_date\n" + _touch_rows(300) + b"D9\n" + _touch_rows(50),
+])
+def test_a_ragged_row_in_a_later_piece_is_named_as_in_one_read(tmp_path, monkeypatch, data):
+    path = raw(tmp_path, "touches.csv", data)
+    with pytest.raises(InputError) as whole:
+        read_table(path, "touches")
+    monkeypatch.setattr("roiclock.loading.PIECE_BYTES", 97)
+    with pytest.raises(InputError) as pieces:
+        read_table(path, "touches")
+    assert str(pieces.value) == str(whole.value)
+    assert "line 302" in str(whole.value) or pieces.value.row == 302
+
+
+def test_pieces_are_used_when_the_file_allows(tmp_path, monkeypatch):
+    from roiclock import loading
+    calls = []
+    real = loading._in_pieces
+    monkeypatch.setattr(loading, "_in_pieces", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(loading, "PIECE_BYTES", 97)
+    read_table(raw(tmp_path, "touches.csv", b"deal_id,campaign,touch_date\n" + _touch_rows(99)),
+               "touches")
+    quoted = b'deal_id,campaign,touch_date\n"D1",C1,2024-01-01\n' + _touch_rows(99)
+    read_table(raw(tmp_path, "quoted.csv", quoted), "touches")  # a quote: one whole read
+    assert calls == [1]
