@@ -95,6 +95,37 @@ def test_duckdb_agrees_with_numpy_on_the_sample(sample, model, as_of, lookback):
     assert_same_passes(sample[as_of], settings)
 
 
+@pytest.mark.parametrize("options", [
+    {}, {"lookback_days": 90}, {"markov_level": "channel"}, {"markov_order": 2},
+    {"basis": "margin", "markov_order": 3}])
+@pytest.mark.parametrize("as_of", [None, "2024-07-01"])
+def test_duckdb_agrees_on_markov(sample, as_of, options):
+    # the chain is fitted in Python; the plan splits each deal by its effects table
+    settings = roiclock.load_settings(model="markov", **options)
+    chain = roiclock.markov.chain(sample[as_of], settings)
+    want = E.Engine("numpy").passes(sample[as_of], settings, 12, chain)
+    got = E.Engine("duckdb").passes(sample[as_of], settings, 12, chain)
+    assert_same_credits(want[0], got[0])
+    assert_same_months(want[1], got[1])
+
+
+@pytest.mark.parametrize("period", ["month", "quarter"])
+def test_duckdb_agrees_on_markov_with_spend_periods(period):
+    # a campaign's effect is shared among its cohorts by their touches in each deal
+    folder = DATA / "always_on"
+    settings = roiclock.load_settings(model="markov")
+    inputs = split(roiclock.load(folder / "spend.csv", folder / "deals.csv",
+                                 folder / "touches.csv", settings=settings), period)
+    assert_same_passes(inputs, settings)
+    want = roiclock.run_report(folder / "spend.csv", folder / "deals.csv",
+                               folder / "touches.csv", period=period, model="markov",
+                               to_date=True)
+    got = roiclock.run_report(folder / "spend.csv", folder / "deals.csv",
+                              folder / "touches.csv", period=period, model="markov",
+                              to_date=True, engine="duckdb")
+    assert_same_table(want.table, got.table)
+
+
 def test_duckdb_agrees_on_margin_cost_multiplier_and_weights(sample):
     settings = roiclock.load_settings(model="custom", basis="margin", cost_multiplier=1.4,
                                       position_weights={"first": 0.5, "created": 0.0,
@@ -147,7 +178,8 @@ def test_duckdb_agrees_without_touches():
         assert_same_passes(roiclock.load(spend, deals, settings=settings), settings)
 
 
-@pytest.mark.parametrize("model,by", [("linear", "campaign"), ("position", "campaign"),
+@pytest.mark.parametrize("model,by", [("linear", "campaign"), ("markov", "campaign"),
+                                      ("position", "campaign"),
                                       ("w_shaped", "campaign"), ("time_decay", "channel"),
                                       ("first", "portfolio")])
 def test_every_report_number_agrees(model, by):
@@ -260,6 +292,17 @@ def _spy(monkeypatch, name: str) -> list:
     return ran
 
 
+def test_printed_markov_plan_is_what_duckdb_runs_and_names_the_effects(monkeypatch):
+    ran = _spy(monkeypatch, "run_duckdb")
+    roiclock.run_report(engine="duckdb", model="markov")
+    result = runner.invoke(app, ["sql", "--model", "markov"])
+    assert result.exit_code == 0, result.output
+    assert _body(result.output) == "\n\n".join(text + ";" for text in ran[0]) + "\n"
+    assert "effects(campaign TEXT, unit TEXT, effect DOUBLE)" in result.output
+    plain = runner.invoke(app, ["sql", "--model", "linear"]).output
+    assert "effects(" not in plain and "effects AS" not in plain
+
+
 def test_printed_plan_is_what_duckdb_runs(monkeypatch):
     ran = _spy(monkeypatch, "run_duckdb")
     roiclock.run_report(engine="duckdb", model="position", windows=[3, 6], lookback_days=90)
@@ -272,7 +315,7 @@ def test_printed_plan_is_what_duckdb_runs(monkeypatch):
 
 
 @pytest.mark.parametrize("dialect", E.DIALECTS)
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", [*MODELS, "markov"])
 def test_every_model_transpiles_to_every_dialect(dialect, model):
     text = roiclock.run_sql(dialect, model=model, basis="margin")
     assert _body(text).count(";\n") == 3
@@ -291,11 +334,8 @@ def test_lint_refuses_what_does_not_travel():
 
 
 @pytest.mark.parametrize("args,message", [
-    (["report", "--engine", "duckdb", "--model", "markov"],
-     "--engine: the markov model is not in the SQL plan yet"),
     (["report", "--spark-master", "local[2]"], "--spark-master: a Spark master is for"),
     (["report", "--engine", "sqlite"], "sqlite"),
-    (["sql", "--model", "markov"], "--model: the markov model is not in the SQL plan yet"),
     (["sql", "--spend", "spend.csv"], "--spend: sql prints the plan; it reads no input"),
     (["sql", "--format", "csv"], "--format: sql prints SQL text"),
     (["sql", "--strict"], "--strict: sql reads no input"),
@@ -349,7 +389,7 @@ def spark_session():
 
 @pytest.mark.spark
 @needs_spark
-@pytest.mark.parametrize("model", ["linear", "position"])
+@pytest.mark.parametrize("model", ["linear", "position", "markov"])
 def test_spark_agrees_with_duckdb(spark_session, monkeypatch, model):
     ran = _spy(monkeypatch, "run_spark")
     want = roiclock.run_report(model=model, engine="duckdb", to_date=True)

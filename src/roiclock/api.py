@@ -165,7 +165,6 @@ def run_report(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     """
     runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
-    runner.check(settings)
     inputs = split(load(spend, deals, touches, settings, as_of, strict, data_through), period)
     step("Attributing won deals to campaigns")
     chain = _chain(inputs, settings)
@@ -290,7 +289,6 @@ def run_project(spend=None, deals=None, touches=None, config=None, *, as_of=None
     of ``project`` (path). ``engine``, ``spark_master``: see :func:`run_report`."""
     runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
-    runner.check(settings)
     target = max(settings.windows) if target is None else target
     if not 0 <= backtest_months <= MAX_MONTHS:  # 0: no backtest
         raise InputError(f"expected months from 0 to {MAX_MONTHS}, got {backtest_months}",
@@ -350,7 +348,6 @@ def run_watch(spend=None, deals=None, touches=None, config=None, *, as_of=None,
     _check_priors(priors, method, "campaign")
     runner = resolve(engine, spark_master)
     settings, sample, step = _begin(config, overrides, progress, spend, deals, touches)
-    runner.check(settings)
     target = max(settings.windows) if target is None else target
     inputs = load(spend, deals, touches, settings, as_of, strict, data_through)
     step("Attributing won deals to campaigns")

@@ -30,8 +30,9 @@ last bit from run to run as the threads split the rows; FSUM gave the same bits 
 (tested on 300k touches and measured at 1M and 10M).
 
 Not in the plan yet (numpy whatever the engine): reading and validation, the leading
-indicators, lag's event counts, the Markov model (refused by :meth:`Engine.check`) and the
-open pipeline's valuation.
+indicators, lag's event counts, the Markov chain's fit (its transition counts and removal
+effects: the plan's markov credits read them as the ``effects`` table) and the open
+pipeline's valuation.
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ if TYPE_CHECKING:
 # The engine registry: name -> one line for --help and the README.
 ENGINES = {
     "numpy": "the numpy passes (every model; the default in this version)",
-    "duckdb": "the SQL plan on DuckDB, in process (heuristic models)",
-    "spark": "the same SQL plan on Spark (pip install 'roiclock[spark]'; heuristic models)",
+    "duckdb": "the SQL plan on DuckDB, in process",
+    "spark": "the same SQL plan on Spark (pip install 'roiclock[spark]')",
 }
 DEFAULT_ENGINE = "numpy"
 DEFAULT_SPARK_MASTER = "local[*]"
@@ -88,6 +89,11 @@ TABLES = {
              "NULL), campaign TEXT (the source campaign, may be NULL)",
     "touches": "deal_id (as in deals), campaign TEXT, touch_date DATE",
 }
+# The markov model's credits also read the chain roiclock fits (its transition counts and
+# removal effects are computed in Python, on every deal's path)
+EFFECTS_TABLE = ("effects(campaign TEXT, unit TEXT, effect DOUBLE): per campaign, its removal "
+                 "effect per path in the fitted chain (0 when absent) and unit, the campaign a "
+                 "spend-period cohort stands for (else the campaign itself)")
 
 
 @dataclass(frozen=True)
@@ -106,12 +112,6 @@ class Engine:
             raise InputError("expected a Spark master URL such as local[*]",
                              option="spark_master")
 
-    def check(self, settings: Settings) -> None:
-        """Refuse, before any work, a model the SQL plan does not have yet (markov)."""
-        if self.name != "numpy" and MODELS[settings.model].chain:
-            raise InputError(f"the {settings.model} model is not in the SQL plan yet: use "
-                             "--engine numpy", option="engine")
-
     def passes(self, inputs: Inputs, settings: Settings, last: int,
                chain: Chain | None = None) -> tuple[pd.DataFrame, ByMonth]:
         """The credits (:func:`roiclock.attribution.attribute`) and the campaign x month grid
@@ -121,8 +121,9 @@ class Engine:
             months = by_month(inputs, credits, settings, last)
             release()  # the passes' temporaries, before the projection's peak
             return credits, months
-        self.check(settings)
         tables = input_tables(inputs)
+        if MODELS[settings.model].chain:
+            tables["effects"] = _effects(inputs, settings, chain)
         texts = statements(settings, last, self.name, touches=inputs.touches is not None,
                            cohorts=inputs.cohorts is not None)
         if self.name == "duckdb":
@@ -213,6 +214,26 @@ weighted AS (
     SELECT f.deal_id, f.campaign, SUM({position}) AS w
     FROM flagged AS f JOIN counts AS n ON f.deal_id = n.deal_id
     GROUP BY f.deal_id, f.campaign),""",
+    # markov: each campaign of a deal weighs its removal effect per path once (the chain is
+    # fitted in Python and read as the effects table); with spend periods a campaign's
+    # effect is shared among its cohorts by their touches; a deal whose campaigns all weigh
+    # 0 splits equally among them (roiclock.models._markov)
+    "markov": """
+units AS (
+    SELECT e.deal_id, e.campaign, COALESCE(f.unit, e.campaign) AS unit,
+           COALESCE(f.effect, CAST(0 AS DOUBLE)) AS effect, COUNT(*) AS n
+    FROM eligible AS e LEFT JOIN effects AS f ON e.campaign = f.campaign
+    GROUP BY e.deal_id, e.campaign, COALESCE(f.unit, e.campaign),
+             COALESCE(f.effect, CAST(0 AS DOUBLE))),
+shared AS (
+    SELECT deal_id, campaign, effect,
+           CAST(n AS DOUBLE) / SUM(n) OVER (PARTITION BY deal_id, unit) AS part
+    FROM units),
+effective AS (SELECT deal_id, SUM(part * effect) AS total FROM shared GROUP BY deal_id),
+weighted AS (
+    SELECT s.deal_id, s.campaign,
+           CASE WHEN t.total > 0 THEN s.part * s.effect ELSE s.part END AS w
+    FROM shared AS s JOIN effective AS t ON s.deal_id = t.deal_id),""",
     # w_shaped and custom: roles first, created (the latest day on or before the deal's
     # creation; the first day when every touch came after), last, middle; a touch holding
     # several roles adds their shares. No created date: the position model.
@@ -533,6 +554,7 @@ def script(settings: Settings, last: int, dialect: str = "duckdb") -> str:
         "Inputs: tables (or views) with these names and columns, holding the data as roiclock "
         "validates it:",
         *[f"  {name}({columns})" for name, columns in TABLES.items()],
+        *([f"  {EFFECTS_TABLE}"] if MODELS[settings.model].chain else []),
         "  rows dated on or after as-of left out; a deal closed on or after it is 'open', "
         "its close_date NULL.",
         f"Outputs: 1. the temporary table {CREDITS_TABLE} (deal_id, campaign, close_date, "
@@ -549,6 +571,24 @@ def script(settings: Settings, last: int, dialect: str = "duckdb") -> str:
 
 
 # ------------------------------------------------------------------------------ inputs
+
+def _effects(inputs: Inputs, settings: Settings, chain: Chain | None) -> pa.Table:
+    """The effects table of the markov model (:func:`roiclock.markov.effects_table`) for
+    every campaign name of the touches."""
+    import pyarrow as pa
+
+    from . import markov
+
+    fitted = chain or markov.chain(inputs, settings)
+    assert inputs.touches is not None, "the markov model needs touches"
+    campaign = inputs.touches["campaign"]
+    names = (campaign.cat.categories if isinstance(campaign.dtype, pd.CategoricalDtype)
+             else pd.unique(campaign.dropna()))
+    table = markov.effects_table(fitted, inputs, settings, names)
+    return pa.table({"campaign": pa.array(table["campaign"].astype(object), pa.string()),
+                     "unit": pa.array(table["unit"].astype(object), pa.string()),
+                     "effect": pa.array(table["effect"].to_numpy(), pa.float64())})
+
 
 def input_tables(inputs: Inputs) -> dict[str, pa.Table]:
     """The validated inputs as Arrow tables for the plan: dates as DATE, a deal's row number

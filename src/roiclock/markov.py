@@ -108,13 +108,27 @@ def _campaigns(inputs: Inputs, names) -> np.ndarray:
     return pd.Series(names).map(base).fillna(pd.Series(names)).astype("str").to_numpy()
 
 
-def touch_effects(fitted: Chain, inputs: Inputs, settings, names, codes) -> np.ndarray:
-    """Each touch's removal effect per path (:attr:`Chain.per_path`): that of its campaign
-    (``names[codes]``), or of the campaign's channel with ``markov_level: channel``; 0 for
-    one the chain never saw."""
+def campaign_effects(fitted: Chain, inputs: Inputs, settings, names) -> np.ndarray:
+    """Each campaign name's removal effect per path (:attr:`Chain.per_path`): that of its
+    campaign, or of the campaign's channel with ``markov_level: channel``; 0 for one the
+    chain never saw."""
     level = _level(inputs, settings, names)
     effect_of = pd.Series(fitted.per_path, index=np.asarray(fitted.names).astype("str"))
-    return pd.Series(level).map(effect_of).fillna(0.0).to_numpy()[codes]
+    return pd.Series(level).map(effect_of).fillna(0.0).to_numpy()
+
+
+def touch_effects(fitted: Chain, inputs: Inputs, settings, names, codes) -> np.ndarray:
+    """Each touch's removal effect per path: :func:`campaign_effects` of ``names[codes]``."""
+    return campaign_effects(fitted, inputs, settings, names)[codes]
+
+
+def effects_table(fitted: Chain, inputs: Inputs, settings, names) -> pd.DataFrame:
+    """What the SQL plan reads for the markov model, one row per campaign name: ``effect``
+    (:func:`campaign_effects`) and ``unit``, the campaign a spend-period cohort stands for
+    (the name itself without periods: see :func:`touch_units`)."""
+    names = np.asarray(names, dtype=object).astype("str")
+    return pd.DataFrame({"campaign": names, "unit": _campaigns(inputs, names),
+                         "effect": campaign_effects(fitted, inputs, settings, names)})
 
 
 def touch_units(inputs: Inputs, names, codes) -> np.ndarray | None:
