@@ -293,8 +293,9 @@ def test_a_report_on_csv_loads_only_what_it_uses():
             "try:\n    app(['report'], prog_name='roiclock')\nexcept SystemExit:\n    pass\n"
             "loaded = [m for m in ('matplotlib', 'duckdb', 'sqlglot', 'pyspark', 'pydantic', "
             "'pyarrow.parquet') if m in sys.modules]\nassert not loaded, loaded")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "ROICLOCK_ENGINE"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False)
+                            check=False, env=env)
     assert result.returncode == 0, result.stderr
 
 

@@ -359,8 +359,9 @@ def test_numpy_engine_imports_neither_duckdb_nor_sqlglot():
     code = ("import sys, roiclock\nroiclock.run_report()\n"
             "loaded = [m for m in ('duckdb', 'sqlglot', 'pyspark') if m in sys.modules]\n"
             "assert not loaded, loaded")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "ROICLOCK_ENGINE"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False)
+                            check=False, env=env)
     assert result.returncode == 0, result.stderr
 
 
@@ -401,3 +402,19 @@ def test_spark_agrees_with_duckdb(spark_session, monkeypatch, model):
     printed = runner.invoke(app, ["sql", "--dialect", "spark", "--model", model])
     assert printed.exit_code == 0, printed.output
     assert _body(printed.output) == "\n\n".join(text + ";" for text in ran[0]) + "\n"
+
+
+def test_roiclock_engine_chooses_the_default_and_a_wrong_name_is_one_line():
+    env = {**__import__("os").environ, "ROICLOCK_ENGINE": "duckdb"}
+    code = ("import sys, roiclock\nfrom roiclock import engine\n"
+            "assert engine.DEFAULT_ENGINE == 'duckdb'\nroiclock.run_report()\n"
+            "assert 'duckdb' in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    env["ROICLOCK_ENGINE"] = "duckbd"
+    done = subprocess.run([sys.executable, "-m", "roiclock", "report", "--engine", "numpy"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 2
+    assert done.stderr == ("Error: ROICLOCK_ENGINE: expected one of numpy, duckdb, spark, "
+                           "got 'duckbd'\n")

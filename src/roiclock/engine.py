@@ -72,7 +72,13 @@ ENGINES = {
     "duckdb": "the SQL plan on DuckDB, in process",
     "spark": "the same SQL plan on Spark (pip install 'roiclock[spark]')",
 }
-DEFAULT_ENGINE = "numpy"
+# ROICLOCK_ENGINE=duckdb (or spark) makes another engine the default of every command and of
+# the Python API (`--engine` still wins); an unknown name is refused by every command that
+# runs the passes, `--engine` given or not
+ENGINE_VARIABLE = "ROICLOCK_ENGINE"
+DEFAULT_ENGINE = os.environ.get(ENGINE_VARIABLE, "numpy")
+if DEFAULT_ENGINE not in ENGINES:
+    DEFAULT_ENGINE = "numpy"
 DEFAULT_SPARK_MASTER = "local[*]"
 # Dialects `roiclock sql` writes; the first two are executed by the engines (and the tests),
 # the others only transpiled by sqlglot: unverified.
@@ -138,6 +144,10 @@ def resolve(value: str | Engine | None, spark_master: str | None = None) -> Engi
     """An :class:`Engine` from a name (None: the default); ``spark_master`` only for spark."""
     if isinstance(value, Engine):
         return value
+    chosen = os.environ.get(ENGINE_VARIABLE)
+    if chosen is not None and chosen not in ENGINES:
+        raise InputError(f"{ENGINE_VARIABLE}: expected one of {', '.join(ENGINES)}, got "
+                         f"'{chosen[:40]}'")
     name = value or DEFAULT_ENGINE
     if spark_master is not None and name != "spark":
         raise InputError("a Spark master is for --engine spark only", option="spark_master")
