@@ -97,7 +97,7 @@ def test_duckdb_agrees_with_numpy_on_the_sample(sample, model, as_of, lookback):
 
 @pytest.mark.parametrize("options", [
     {}, {"lookback_days": 90}, {"markov_level": "channel"}, {"markov_order": 2},
-    {"basis": "margin", "markov_order": 3}])
+    {"basis": "margin", "markov_level": "channel", "markov_order": 3}])
 @pytest.mark.parametrize("as_of", [None, "2024-07-01"])
 def test_duckdb_agrees_on_markov(sample, as_of, options):
     # the chain is fitted in Python; the plan splits each deal by its effects table
