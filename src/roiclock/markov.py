@@ -74,6 +74,8 @@ def chain(inputs: Inputs, settings, tables: bool = False) -> Chain:
         steps = _within(steps, inputs, settings.lookback_days)
     level, names = pd.factorize(_level(inputs, settings, campaign_names), sort=True)
     codes = level[steps["code"].to_numpy()]
+    if not tables:  # the fit reads only each step's deal: dates and campaigns go (80 MB each
+        steps = steps[["deal"]]  # at 10M steps, under the fit's peak)
     return fit(steps, converted, np.asarray(names, dtype=object), codes, settings.markov_order,
                tables=tables)
 
@@ -195,6 +197,7 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     n = len(names)
     key, first = _states(codes, deal, order, n)
     state_keys, state = _compact(key, (n + 1) ** order)
+    del key
     s = len(state_keys)
     start, conv, null = s, s + 1, s + 2
     last = np.r_[deal[1:] != deal[:-1], True] if len(deal) else np.array([], bool)
@@ -204,8 +207,11 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     # sums, as each cell receives one kind only)
     won = converted[deal[last]]
     ends = state[last]
-    counts = np.bincount(state[~last] * (s + 3) + state[~first],
-                         minlength=(s + 3) ** 2).astype("float64").reshape(s + 3, s + 3)
+    pairs = state[~last]  # from -> to as one index, built in place (80 MB a copy at 10M)
+    pairs *= s + 3
+    pairs += state[~first]
+    counts = np.bincount(pairs, minlength=(s + 3) ** 2).astype("float64").reshape(s + 3, s + 3)
+    del pairs
     counts[start] += np.bincount(state[first], minlength=s + 3)
     counts[:, conv] += np.bincount(ends, weights=won, minlength=s + 3)
     counts[:, null] += np.bincount(ends, weights=1 - won, minlength=s + 3)
@@ -215,7 +221,9 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     Q, r = prob[:, : s + 1], prob[:, conv]
     members = _members(state_keys, order, n)      # states x channels: contains channel?
     p, effects = _removal_effects(Q, r, start, members)
-    key_deal_code = distinct(deal * (n + 1) + codes, runs=True)  # steps are in deal order
+    key_deal_code = deal * (n + 1)
+    key_deal_code += codes
+    key_deal_code = distinct(key_deal_code, runs=True)  # steps are in deal order
     through = np.bincount(key_deal_code % (n + 1), minlength=n)[:n]
     if not tables:
         return Chain(names, effects, p, None, order, paths_through=through)
