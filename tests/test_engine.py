@@ -407,7 +407,7 @@ def test_spark_agrees_with_duckdb(spark_session, monkeypatch, model):
 def test_roiclock_engine_chooses_the_default_and_a_wrong_name_is_one_line():
     env = {**__import__("os").environ, "ROICLOCK_ENGINE": "duckdb"}
     code = ("import sys, roiclock\nfrom roiclock import engine\n"
-            "assert engine.DEFAULT_ENGINE == 'duckdb'\nroiclock.run_report()\n"
+            "assert engine.default_engine() == 'duckdb'\nroiclock.run_report()\n"
             "assert 'duckdb' in sys.modules\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, check=False)
@@ -418,3 +418,13 @@ def test_roiclock_engine_chooses_the_default_and_a_wrong_name_is_one_line():
     assert done.returncode == 2
     assert done.stderr == ("Error: ROICLOCK_ENGINE: expected one of numpy, duckdb, spark, "
                            "got 'duckbd'\n")
+
+
+def test_roiclock_engine_is_read_at_every_call_and_empty_is_unset(monkeypatch):
+    monkeypatch.setenv("ROICLOCK_ENGINE", "")
+    assert E.resolve(None).name == "numpy"
+    monkeypatch.setenv("ROICLOCK_ENGINE", "duckdb")
+    assert E.resolve(None).name == "duckdb" and E.resolve("numpy").name == "numpy"
+    monkeypatch.setenv("ROICLOCK_ENGINE", "bogus")
+    with pytest.raises(roiclock.InputError, match="ROICLOCK_ENGINE: expected one of"):
+        E.resolve("numpy")

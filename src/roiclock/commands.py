@@ -36,7 +36,7 @@ from .api import (
 )
 from .chart import TITLE, check_drawable, image
 from .config import BASES, MAX_MONTHS, prior_problem
-from .engine import DEFAULT_ENGINE, DEFAULT_SPARK_MASTER, DIALECTS, ENGINES
+from .engine import DEFAULT_SPARK_MASTER, DIALECTS, ENGINE_VARIABLE, ENGINES, default_engine
 from .export import FORMATS, stamped, write_atomic
 from .mature import BY
 from .models import MODELS
@@ -99,7 +99,7 @@ else:
 PERIOD_HELP = ("Always-on spend as cohorts: each campaign x month (or quarter) measured from "
                "the first day of its period.")
 ENGINE_HELP = ("Where credits and the campaign x month grid are computed: numpy | duckdb (SQL "
-               "in process) | spark (roiclock[spark]).")
+               f"in process) | spark (roiclock[spark]). Default: ${ENGINE_VARIABLE}, else numpy.")
 SPARK_MASTER_HELP = f"Spark master URL for --engine spark (default {DEFAULT_SPARK_MASTER})."
 BEHIND = 3  # watch: some campaign has fallen behind what its projection expected
 
@@ -110,7 +110,7 @@ FLAGS = {"backtest_months": "--backtest", "horizon_months": "--horizon", "start"
 
 def engine_option() -> Any:
     """--engine (report, project, watch, chart)."""
-    return typer.Option(getattr(EngineName, DEFAULT_ENGINE), help=ENGINE_HELP)
+    return typer.Option(getattr(EngineName, default_engine(strict=False)), help=ENGINE_HELP)
 
 
 def spark_master_option() -> Any:

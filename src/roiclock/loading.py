@@ -465,29 +465,27 @@ def _in_pieces(path: Path, read: pacsv.ReadOptions, parse: pacsv.ParseOptions,
                convert: pacsv.ConvertOptions) -> pa.Table | None:
     """The rows after the header read piece by piece (no value runs over lines: the file has
     no quote, so every line end ends a row; utf-8 and cp1252 keep b"\n" a line end). None
-    when the header does not end with a line feed or the pieces' inferred types differ (a
-    date column written two ways): the whole file is then read at once, as before."""
-    pieces = []
+    when the header does not end with a line feed (or ends at a lone CR), when a piece's
+    inferred types differ from the first one's (a date column written two ways: known at
+    that piece) or when no row holds anything: the whole file is then read at once."""
+    pieces: list[pa.Table] = []
     with path.open("rb") as handle:
         header = handle.readline(HEADER_BYTES)
-        if not header.endswith(b"\n"):
-            return None
+        ending = 2 if header.endswith(b"\r\n") else 1
+        if not header.endswith(b"\n") or b"\r" in header[:-ending]:
+            return None  # the header ends at a lone CR (pyarrow's row, not readline's line)
         options = pacsv.ReadOptions(encoding=read.encoding, column_names=read.column_names)
-        while True:
-            start = handle.tell()
-            text = handle.read(PIECE_BYTES)
-            if not text:
-                break
+        while text := handle.read(PIECE_BYTES):
             text += handle.readline()  # up to the end of the line under way
-            pieces.append(pacsv.read_csv(pa.BufferReader(pa.py_buffer(text)),
-                                         read_options=options, parse_options=parse,
-                                         convert_options=convert))
+            piece = pacsv.read_csv(pa.BufferReader(pa.py_buffer(text)), read_options=options,
+                                   parse_options=parse, convert_options=convert)
             del text
-            if handle.tell() == start:
-                break
-    if not pieces or any(piece.schema != pieces[0].schema for piece in pieces if piece.num_rows):
-        return None
-    return pa.concat_tables([piece for piece in pieces if piece.num_rows] or pieces[:1])
+            if not piece.num_rows:  # blank lines only
+                continue
+            if pieces and piece.schema != pieces[0].schema:
+                return None
+            pieces.append(piece)
+    return pa.concat_tables(pieces) if pieces else None
 
 
 def _out_of_memory(exc: Exception) -> bool:
