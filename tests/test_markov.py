@@ -165,3 +165,17 @@ def test_removal_effects_agree_with_channelattribution(level, tolerance):
     both = pd.concat([ours, ref], axis=1, keys=["ours", "ref"]).dropna()
     assert len(both) == len(ours)
     assert (both["ours"] - both["ref"]).abs().max() < tolerance
+
+
+def test_a_chain_too_large_to_solve_is_refused_in_one_line(monkeypatch):
+    # review 16: order 2 over 200 campaigns (37k states) grew to 24 GB and was killed; the
+    # sample's order 2 has 812 states over 31 campaigns
+    import roiclock.markov as M
+    monkeypatch.setattr(M, "MAX_STATES", 500)
+    settings = roiclock.load_settings(model="markov", markov_order=2)
+    with pytest.raises(roiclock.InputError, match=r"has 811 states over 31 channels: too many"):
+        M.chain(roiclock.load(settings=settings), settings)
+    monkeypatch.setattr(M, "MAX_STATES", 10_000)
+    monkeypatch.setattr(M, "MAX_WORK", 1e9)  # 31 x 811^3 = 1.7e10
+    with pytest.raises(roiclock.InputError, match="markov_order: 1 or markov_level: channel"):
+        M.chain(roiclock.load(settings=settings), settings)

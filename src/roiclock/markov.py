@@ -184,6 +184,20 @@ def _states(codes: np.ndarray, deal: np.ndarray, order: int, n: int):
     return key, first
 
 
+# The chain is solved with dense matrices (states + 3 squared, float64, about five of them)
+# and, above order 1, one reduced solve per channel: refuse what would not fit or not end
+MAX_STATES = 10_000  # ~0.8 GB a matrix
+MAX_WORK = 2e12  # channels x states^3 for orders 2-3 (the sample's order 3: 8e11, ~10 s)
+
+
+def _check_size(states: int, channels: int, order: int) -> None:
+    if states + 1 > MAX_STATES or (order > 1 and channels * float(states) ** 3 > MAX_WORK):
+        raise InputError(
+            f"the Markov chain of order {order} has {states:,} states over {channels:,} "
+            f"channels: too many to solve here (at most {MAX_STATES:,} states, fewer at "
+            "orders 2-3); use markov_order: 1 or markov_level: channel")
+
+
 def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np.ndarray,
         order: int = 1, tables: bool = False) -> Chain:
     """Fit the chain on path steps (``codes``: the channel index of each step in ``names``);
@@ -199,6 +213,7 @@ def fit(steps: pd.DataFrame, converted: np.ndarray, names: np.ndarray, codes: np
     state_keys, state = _compact(key, (n + 1) ** order)
     del key
     s = len(state_keys)
+    _check_size(s, n, order)
     start, conv, null = s, s + 1, s + 2
     last = np.r_[deal[1:] != deal[:-1], True] if len(deal) else np.array([], bool)
     # start -> first step; each step -> the next; the last step -> conversion (weight: the

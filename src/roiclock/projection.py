@@ -532,6 +532,9 @@ def _correlation(cut: np.ndarray, z: np.ndarray) -> float:
     return float(np.clip((sums ** 2 - squares).sum() / pairs, 0.0, 1.0))
 
 
+ERROR_NOISE = 1e-9  # log errors smaller than this are rounding, not forecast error
+
+
 def _out_of_time(known: Known, K: np.ndarray, ages: np.ndarray, groups, time, method: str,
                  elr_user: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The log errors log((actual + f) / (projected + f)) (f = FLOOR x cost) of projections
@@ -561,7 +564,10 @@ def _out_of_time(known: Known, K: np.ndarray, ages: np.ndarray, groups, time, me
     if not parts:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
     cut, age, error = (np.concatenate(x) for x in zip(*parts, strict=True))
-    return cut, age, error
+    # a projection that met its actual has error 0; sums taken in another order (another
+    # engine) leave ~1e-16 there, which would turn its ignored 0/0 standardized error into a
+    # counted one: below ERROR_NOISE an error is exactly 0
+    return cut, age, np.where(np.abs(error) < ERROR_NOISE, 0.0, error)
 
 
 @dataclass(frozen=True)
