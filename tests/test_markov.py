@@ -179,3 +179,16 @@ def test_a_chain_too_large_to_solve_is_refused_in_one_line(monkeypatch):
     monkeypatch.setattr(M, "MAX_WORK", 1e9)  # 31 x 811^3 = 1.7e10
     with pytest.raises(roiclock.InputError, match="markov_order: 1 or markov_level: channel"):
         M.chain(roiclock.load(settings=settings), settings)
+
+
+def test_explain_exports_the_effects_the_sql_plan_reads():
+    # roiclock sql --model markov needs effects(campaign, unit, effect): explain's
+    # effect_per_path is that effect, for each campaign of the chain
+    import roiclock.markov as M
+    result = roiclock.run_explain()
+    table = result.table.set_index("campaign")
+    np.testing.assert_array_equal(table["effect_per_path"],
+                                  table["removal_effect"] / table["paths"])
+    effects = M.effects_table(result.chain, result.inputs, result.settings, table.index)
+    np.testing.assert_allclose(effects["effect"], table["effect_per_path"], rtol=1e-15, atol=0)
+    assert (table["paths"] > 0).all()

@@ -110,9 +110,12 @@ TABLES = {
 }
 # The markov model's credits also read the chain roiclock fits (its transition counts and
 # removal effects are computed in Python, on every deal's path)
-EFFECTS_TABLE = ("effects(campaign TEXT, unit TEXT, effect DOUBLE): per campaign, its removal "
-                 "effect per path in the fitted chain (0 when absent) and unit, the campaign a "
-                 "spend-period cohort stands for (else the campaign itself)")
+EFFECTS_TABLE = ("effects(campaign TEXT, unit TEXT, effect DOUBLE): per campaign name of the "
+                 "touches, effect = its removal effect per path in the chain roiclock fits "
+                 "(`roiclock explain --format csv`: effect_per_path of the campaign's row, of "
+                 "its channel's row with markov_level: channel; 0 when absent; exported to 6 "
+                 "significant digits) and unit = the campaign a spend-period cohort stands for "
+                 "(else the campaign itself)")
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,10 @@ def touch_units(inputs: Inputs, names, codes) -> np.ndarray | None:
 def explanation(fitted: Chain, inputs: Inputs, settings, credits: pd.DataFrame
                 ) -> pd.DataFrame:
     """One row per channel of the chain (campaign or channel): removal_effect, share (of the
-    summed effects), credited_return (its per-deal credits, as the report uses them) and
-    global_return (all attributed return allocated by share, the textbook total); largest
-    effect first."""
+    summed effects), credited_return (its per-deal credits, as the report uses them),
+    global_return (all attributed return allocated by share, the textbook total), paths (the
+    deals whose path holds it) and effect_per_path (removal_effect / paths: what each deal's
+    split weighs it by, the ``effects`` table of the SQL plan); largest effect first."""
     credited = credits[credits["campaign"] != UNATTRIBUTED]
     names = np.asarray(fitted.names).astype("str")
     level = credited["campaign"].astype("str").to_numpy()
@@ -161,7 +162,10 @@ def explanation(fitted: Chain, inputs: Inputs, settings, credits: pd.DataFrame
     table = pd.DataFrame({settings.markov_level: names, "removal_effect": effects,
                           "share": share,
                           "credited_return": by_name.reindex(names).fillna(0.0).to_numpy(),
-                          "global_return": share * credited["return"].sum()})
+                          "global_return": share * credited["return"].sum(),
+                          "paths": (fitted.paths_through if fitted.paths_through is not None
+                                    else np.ones(len(names), dtype="int64")),
+                          "effect_per_path": fitted.per_path})
     return table.sort_values(["removal_effect", settings.markov_level],
                              ascending=[False, True], kind="stable").reset_index(drop=True)
 

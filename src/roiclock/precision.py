@@ -27,13 +27,13 @@ KINDS: dict[str, str] = {
                      "interval_high", "projected_roi", "error", "mean_abs_error", "coverage",
                      "removal_effect", "share", "roi_to_date", "immature_cost_share",
                      "prior_roi", "credibility", "projected_roi_then", "previous_roi", "change",
-                     "new_closes", "factors"],
+                     "new_closes", "factors", "effect_per_path"],
                     RATIO),
     **dict.fromkeys(["window_months", "campaigns", "unpaid_campaigns", "opportunities",
                      "won_deals", "lost_deals", "months", "deals", "won", "lost", "censored",
                      "age_months", "target_months", "payback_months", "cohorts", "read",
                      "used", "rejected", "after_as_of", "reopened", "row", "conversions",
-                     "nulls", "age_then", "cuts"], COUNT),
+                     "nulls", "age_then", "cuts", "paths"], COUNT),
     **dict.fromkeys(["median_days", "won_median_days"], DAYS),
 }
 
