@@ -38,6 +38,17 @@ def write(tmp_path):
     return _write
 
 
+def on_the_default_engine(code: str):
+    """Run Python ``code`` in a fresh process on the numpy default (ROICLOCK_ENGINE unset,
+    whatever this run sets): the import tests check what that default loads."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ROICLOCK_ENGINE"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, env=env)
+
+
 def inputs_from(write, deals: str, touches: str | None = None, spend: str | None = None,
                 as_of=None, **settings):
     """Validated inputs built from CSV text (spend defaults to one row for campaign A)."""

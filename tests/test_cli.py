@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import TINY
+from conftest import TINY, on_the_default_engine
 from typer.testing import CliRunner
 
 import roiclock
@@ -286,16 +286,11 @@ def test_a_report_on_csv_loads_only_what_it_uses():
     # every command imports only what it uses: no pictures (matplotlib), no SQL engine, no
     # Parquet reader for CSV files, and no pydantic (typer >= 0.29 builds a pydantic adapter
     # per option: ~0.06-0.11 s of every run, so pyproject keeps typer below 0.29)
-    import subprocess
-    import sys
-
     code = ("import sys; from roiclock.cli import app\n"
             "try:\n    app(['report'], prog_name='roiclock')\nexcept SystemExit:\n    pass\n"
             "loaded = [m for m in ('matplotlib', 'duckdb', 'sqlglot', 'pyspark', 'pydantic', "
             "'pyarrow.parquet') if m in sys.modules]\nassert not loaded, loaded")
-    env = {k: v for k, v in __import__("os").environ.items() if k != "ROICLOCK_ENGINE"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False, env=env)
+    result = on_the_default_engine(code)
     assert result.returncode == 0, result.stderr
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
-from conftest import DATA
+from conftest import DATA, on_the_default_engine
 from test_reference import MODELS, random_data
 from typer.testing import CliRunner
 
@@ -362,9 +362,7 @@ def test_numpy_engine_imports_neither_duckdb_nor_sqlglot():
     code = ("import sys, roiclock\nroiclock.run_report()\n"
             "loaded = [m for m in ('duckdb', 'sqlglot', 'pyspark') if m in sys.modules]\n"
             "assert not loaded, loaded")
-    env = {k: v for k, v in __import__("os").environ.items() if k != "ROICLOCK_ENGINE"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False, env=env)
+    result = on_the_default_engine(code)
     assert result.returncode == 0, result.stderr
 
 

@@ -77,21 +77,22 @@ ENGINES = {
 # refused by every command that runs the passes, `--engine` given or not (a typo in a cron
 # job's environment must not pass unnoticed); empty is unset
 ENGINE_VARIABLE = "ROICLOCK_ENGINE"
+DEFAULT_ENGINE = "numpy"  # without ROICLOCK_ENGINE
 
 
 def default_engine(strict: bool = True) -> str:
-    """The default engine now: ``$ROICLOCK_ENGINE`` (read at every call), else numpy. An
-    unknown name is an error (``strict``) or numpy (for a help text)."""
+    """The default engine now: ``$ROICLOCK_ENGINE`` (read at every call), else
+    :data:`DEFAULT_ENGINE`. An unknown name is an error (``strict``) or the plain default (for
+    a help text)."""
     chosen = os.environ.get(ENGINE_VARIABLE, "").strip()
     if chosen and chosen not in ENGINES:
         if strict:
             raise InputError(f"{ENGINE_VARIABLE}: expected one of {', '.join(ENGINES)}, got "
                              f"'{chosen[:40]}'")
-        return "numpy"
-    return chosen or "numpy"
+        return DEFAULT_ENGINE
+    return chosen or DEFAULT_ENGINE
 
 
-DEFAULT_ENGINE = "numpy"  # without ROICLOCK_ENGINE
 DEFAULT_SPARK_MASTER = "local[*]"
 # Dialects `roiclock sql` writes; the first two are executed by the engines (and the tests),
 # the others only transpiled by sqlglot: unverified.
@@ -160,9 +161,8 @@ def resolve(value: str | Engine | None, spark_master: str | None = None) -> Engi
     """An :class:`Engine` from a name (None: the default); ``spark_master`` only for spark."""
     if isinstance(value, Engine):
         return value
-    name = value or default_engine()
-    if value:
-        default_engine()  # a wrong ROICLOCK_ENGINE is refused even when --engine is given
+    chosen = default_engine()  # a wrong ROICLOCK_ENGINE is refused even with --engine
+    name = value or chosen
     if spark_master is not None and name != "spark":
         raise InputError("a Spark master is for --engine spark only", option="spark_master")
     return Engine(name, spark_master or DEFAULT_SPARK_MASTER)

@@ -120,8 +120,9 @@ def campaign_effects(fitted: Chain, inputs: Inputs, settings, names) -> np.ndarr
 
 
 def touch_effects(fitted: Chain, inputs: Inputs, settings, names, codes) -> np.ndarray:
-    """Each touch's removal effect per path: :func:`campaign_effects` of ``names[codes]``."""
-    return campaign_effects(fitted, inputs, settings, names)[codes]
+    """Each touch's removal effect per path: :func:`campaign_effects` of ``names[codes]``; 0
+    for a code -1 (a touch whose campaign is not among ``names``)."""
+    return np.append(campaign_effects(fitted, inputs, settings, names), 0.0)[codes]
 
 
 def effects_table(fitted: Chain, inputs: Inputs, settings, names) -> pd.DataFrame:

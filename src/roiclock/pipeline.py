@@ -135,9 +135,7 @@ def valued(inputs: Inputs, settings: Settings, campaigns: pd.DataFrame, target: 
         if model.chain:
             fitted = chain or markov.chain(inputs, settings)
             names = np.asarray(campaigns["campaign"], dtype=object)
-            # per name, then per touch (a campaign not in the list: -1, the 0 appended)
-            effect = np.append(markov.campaign_effects(fitted, inputs, settings, names),
-                               0.0)[t_pos]
+            effect = markov.touch_effects(fitted, inputs, settings, names, t_pos)
             unit = markov.touch_units(inputs, names, t_pos)
     else:
         row = np.flatnonzero(usable)
